@@ -1,0 +1,4 @@
+@NullMarked
+package dev.hypnos.core.block;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,72 @@
+package dev.hypnos.core.chunk;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A primitive pull iterator over the float samples of a chunk or series, in ascending timestamp
+ * order. No boxing and no per-sample allocation: implementations are meant to be reused via a
+ * {@code reset} method of their own.
+ *
+ * <p>Usage: {@code while (it.next()) { long t = it.timestamp(); double v = it.value(); }}. After
+ * {@code next()} or {@code seek()} returned false, the iterator is exhausted and {@link #error()}
+ * tells whether it ended because of corrupt data.
+ *
+ * <p>Concurrency: not thread-safe.
+ */
+public interface ChunkIterator {
+  /** Advances to the next sample; false when there is none. */
+  boolean next();
+
+  /**
+   * Advances to the first sample with timestamp {@code >= t}; a no-op when the current sample
+   * already qualifies. False when no such sample exists.
+   */
+  default boolean seek(long t) {
+    if (hasCurrent() && timestamp() >= t) {
+      return true;
+    }
+    while (next()) {
+      if (timestamp() >= t) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** True when positioned on a sample (after a successful next or seek). */
+  boolean hasCurrent();
+
+  /** Timestamp in milliseconds of the current sample. */
+  long timestamp();
+
+  /** Value of the current sample (may be the stale marker NaN, see {@code StaleNaN}). */
+  double value();
+
+  /** A description of why iteration stopped early on corrupt data, or null. */
+  default @Nullable String error() {
+    return null;
+  }
+
+  ChunkIterator EMPTY =
+      new ChunkIterator() {
+        @Override
+        public boolean next() {
+          return false;
+        }
+
+        @Override
+        public boolean hasCurrent() {
+          return false;
+        }
+
+        @Override
+        public long timestamp() {
+          throw new IllegalStateException("empty iterator");
+        }
+
+        @Override
+        public double value() {
+          throw new IllegalStateException("empty iterator");
+        }
+      };
+}

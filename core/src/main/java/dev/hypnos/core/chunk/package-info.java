@@ -1,0 +1,4 @@
+@NullMarked
+package dev.hypnos.core.chunk;
+
+import org.jspecify.annotations.NullMarked;

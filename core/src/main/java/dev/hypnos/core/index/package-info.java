@@ -1,0 +1,4 @@
+@NullMarked
+package dev.hypnos.core.index;
+
+import org.jspecify.annotations.NullMarked;

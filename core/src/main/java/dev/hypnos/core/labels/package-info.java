@@ -1,0 +1,4 @@
+@NullMarked
+package dev.hypnos.core.labels;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,60 @@
+package dev.hypnos.core.objstore;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+
+/**
+ * An object store bucket: flat keys separated by {@code /}, like Thanos's {@code objstore.Bucket}.
+ *
+ * <p>Edge cases, identical for every implementation (the contract suite checks them):
+ *
+ * <ul>
+ *   <li>A missing object: {@link #get}, {@link #getRange} and {@link #attributes} throw {@link
+ *       ObjectNotFoundException}; {@link #exists} returns false; {@link #delete} throws {@link
+ *       ObjectNotFoundException}.
+ *   <li>{@link #iter} lists the direct children of a "directory" prefix: objects as their full key,
+ *       sub-directories as their full key ending in {@code /}; in lexicographic order. An empty or
+ *       missing prefix lists nothing, without error. The prefix "" means the bucket root; a prefix
+ *       not ending in {@code /} is treated as if it did.
+ *   <li>{@link #getRange} with a range reaching past the end returns the bytes that exist (a short
+ *       read); an offset at or past the end returns an empty stream.
+ *   <li>Every I/O failure is an {@link IOException} whose message names the bucket and key.
+ * </ul>
+ *
+ * <p>Concurrency: implementations are thread-safe.
+ */
+public interface Bucket extends Closeable {
+  /** A short name for messages and metrics, e.g. {@code s3:my-bucket} or {@code fs:/data}. */
+  String name();
+
+  /** Streams the whole object. The caller closes the stream. */
+  InputStream get(String key) throws IOException;
+
+  /** Streams {@code length} bytes from {@code offset} (fewer at the end of the object). */
+  InputStream getRange(String key, long offset, long length) throws IOException;
+
+  /** Calls {@code consumer} for each direct child of {@code dir}, in order (see class doc). */
+  void iter(String dir, Consumer<String> consumer) throws IOException;
+
+  /** Calls {@code consumer} for every object key under {@code dir}, recursively, in order. */
+  void iterRecursive(String dir, Consumer<String> consumer) throws IOException;
+
+  boolean exists(String key) throws IOException;
+
+  ObjectAttributes attributes(String key) throws IOException;
+
+  /** Uploads {@code length} bytes from {@code in}, replacing any object at {@code key}. */
+  void upload(String key, InputStream in, long length) throws IOException;
+
+  /** Uploads a local file, replacing any object at {@code key}. */
+  default void upload(String key, Path file) throws IOException {
+    try (InputStream in = java.nio.file.Files.newInputStream(file)) {
+      upload(key, in, java.nio.file.Files.size(file));
+    }
+  }
+
+  void delete(String key) throws IOException;
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.hypnos.core.objstore;
+
+import org.jspecify.annotations.NullMarked;
