@@ -1,0 +1,5 @@
+/** Hypnos compactor module. */
+@NullMarked
+package dev.hypnos.compactor;
+
+import org.jspecify.annotations.NullMarked;

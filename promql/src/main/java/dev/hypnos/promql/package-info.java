@@ -1,0 +1,5 @@
+/** Hypnos promql module. */
+@NullMarked
+package dev.hypnos.promql;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,5 @@
+/** Hypnos querier module. */
+@NullMarked
+package dev.hypnos.querier;
+
+import org.jspecify.annotations.NullMarked;

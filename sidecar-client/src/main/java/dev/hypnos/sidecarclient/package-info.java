@@ -1,0 +1,5 @@
+/** Hypnos sidecar-client module. */
+@NullMarked
+package dev.hypnos.sidecarclient;
+
+import org.jspecify.annotations.NullMarked;

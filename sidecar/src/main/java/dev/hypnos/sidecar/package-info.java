@@ -1,0 +1,5 @@
+/** Hypnos sidecar module. */
+@NullMarked
+package dev.hypnos.sidecar;
+
+import org.jspecify.annotations.NullMarked;

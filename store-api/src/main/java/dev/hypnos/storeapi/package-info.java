@@ -1,0 +1,5 @@
+/** Hypnos store-api module. */
+@NullMarked
+package dev.hypnos.storeapi;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,5 @@
+/** Hypnos storegateway module. */
+@NullMarked
+package dev.hypnos.storegateway;
+
+import org.jspecify.annotations.NullMarked;
