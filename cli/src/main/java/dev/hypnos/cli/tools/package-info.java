@@ -1,0 +1,5 @@
+/** {@code hypnos tools ...} commands. */
+@NullMarked
+package dev.hypnos.cli.tools;
+
+import org.jspecify.annotations.NullMarked;
