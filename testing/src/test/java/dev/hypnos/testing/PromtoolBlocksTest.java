@@ -3,6 +3,10 @@ package dev.hypnos.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hypnos.core.block.BlockMeta;
+import dev.hypnos.core.block.BlockMetaJson;
+import dev.hypnos.core.io.ByteArrayInput;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import dev.hypnos.core.block.BlockReader;
 import dev.hypnos.core.block.RawChunk;
 import dev.hypnos.core.index.IndexReader;
@@ -73,6 +77,9 @@ class PromtoolBlocksTest {
         assertThat(meta.ulid().toString()).isEqualTo(dir.getFileName().toString());
         assertThat(meta.compaction().level()).isEqualTo(1);
         assertThat(block.tombstones().isEmpty()).isTrue();
+        // Prometheus writes json.MarshalIndent(meta, "", "\t"): ours is the same plus Encoder's newline.
+        assertThat(new String(BlockMetaJson.toBytes(meta), StandardCharsets.UTF_8))
+            .isEqualTo(Files.readString(dir.resolve("meta.json")) + "\n");
 
         Map<String, SeriesSummary> ours = new TreeMap<>();
         List<Labels> order = new ArrayList<>();
@@ -160,6 +167,18 @@ class PromtoolBlocksTest {
           for (var byValue : byName.getValue().entrySet()) {
             assertThat(Postings.toArray(index.postings(name, byValue.getKey())))
                 .as("postings %s=%s", name, byValue.getKey()).containsExactly(toArray(byValue.getValue()));
+          }
+        }
+        try (IndexReader onHeap = IndexReader.open(new ByteArrayInput("index", Files.readAllBytes(dir.resolve("index"))), "heap")) {
+          assertThat(onHeap.labelNames()).isEqualTo(index.labelNames());
+          assertThat(Postings.toArray(onHeap.allPostings())).containsExactly(toArray(all));
+          SeriesBuilder a = new SeriesBuilder();
+          SeriesBuilder b = new SeriesBuilder();
+          for (long ref : all) {
+            onHeap.series(ref, a);
+            index.series(ref, b);
+            assertThat(a.labels().equals(b.labels())).as("labels of %d", ref).isTrue();
+            assertThat(a.chunks()).isEqualTo(b.chunks());
           }
         }
         assertThat(index.postings("no_such_label", "x").next()).isFalse();

@@ -32,11 +32,19 @@ public final class FileInput implements RandomAccessInput {
 
   /** Opens {@code path} for reading. */
   public static FileInput open(Path path) throws IOException {
+    return open(path, true);
+  }
+
+  /**
+   * Opens {@code path}; with {@code mmap} false every slice is a positional read into a new buffer
+   * (what files of 2 GiB and more always get).
+   */
+  public static FileInput open(Path path, boolean mmap) throws IOException {
     FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
     try {
       long len = ch.size();
       MappedByteBuffer map = null;
-      if (len > 0 && len <= Integer.MAX_VALUE) {
+      if (mmap && len > 0 && len <= Integer.MAX_VALUE) {
         map = ch.map(FileChannel.MapMode.READ_ONLY, 0, len);
       }
       return new FileInput(path, ch, len, map);

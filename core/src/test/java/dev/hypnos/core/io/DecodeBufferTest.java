@@ -82,10 +82,13 @@ class DecodeBufferTest {
   void fileInputReadsAndChecksRanges(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
     java.nio.file.Path f = dir.resolve("f");
     java.nio.file.Files.write(f, bytes(9, 8, 7));
-    try (FileInput in = FileInput.open(f)) {
-      assertThat(in.length()).isEqualTo(3);
-      assertThat(in.slice(2, 1).get(0)).isEqualTo((byte) 7);
-      assertThatThrownBy(() -> in.slice(2, 2)).isInstanceOf(EOFException.class).hasMessageContaining(f.toString());
+    for (boolean mmap : new boolean[] {true, false}) {
+      try (FileInput in = FileInput.open(f, mmap)) {
+        assertThat(in.length()).isEqualTo(3);
+        assertThat(in.slice(2, 1).get(0)).isEqualTo((byte) 7);
+        assertThat(in.slice(0, 2).getShort(0)).isEqualTo((short) 0x0908);
+        assertThatThrownBy(() -> in.slice(2, 2)).isInstanceOf(EOFException.class).hasMessageContaining(f.toString());
+      }
     }
   }
 }
