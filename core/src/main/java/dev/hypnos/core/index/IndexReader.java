@@ -132,6 +132,11 @@ public final class IndexReader implements Closeable {
     }
   }
 
+  /** Opens the index file at {@code file}, memory-mapped when below 2 GiB. */
+  public static IndexReader open(java.nio.file.Path file, String block) throws IOException {
+    return open(dev.hypnos.core.io.FileInput.open(file), block);
+  }
+
   private static IndexReader doOpen(RandomAccessInput in, String block) throws IOException {
     long length = in.length();
     if (length < HEADER_LEN + TOC_LEN) {
