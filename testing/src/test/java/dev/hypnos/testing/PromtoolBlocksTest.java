@@ -38,6 +38,8 @@ class PromtoolBlocksTest {
   static List<Path> blocks;
   /** Dump lines grouped by series text form: timestamps in order. */
   static Map<String, List<Long>> dumped;
+  /** Dump values grouped the same way. */
+  static Map<String, List<Double>> dumpedValues;
 
   @BeforeAll
   static void makeBlocks() throws IOException {
@@ -45,11 +47,14 @@ class PromtoolBlocksTest {
     generated = new OpenMetricsGenerator(OpenMetricsGenerator.Config.defaults()).write(tmp.resolve("data.om"));
     blocks = promtool.createBlocksFromOpenMetrics(generated.file(), tmp.resolve("db"));
     dumped = new HashMap<>();
+    dumpedValues = new HashMap<>();
     for (String line : promtool.dump(tmp.resolve("db"))) {
       int sp2 = line.lastIndexOf(' ');
       int sp1 = line.lastIndexOf(' ', sp2 - 1);
-      dumped.computeIfAbsent(line.substring(0, sp1), k -> new ArrayList<>())
-          .add(Long.parseLong(line.substring(sp2 + 1)));
+      String series = line.substring(0, sp1);
+      dumped.computeIfAbsent(series, k -> new ArrayList<>()).add(Long.parseLong(line.substring(sp2 + 1)));
+      // promtool prints %g, the shortest text that parses back to the same double.
+      dumpedValues.computeIfAbsent(series, k -> new ArrayList<>()).add(Double.parseDouble(line.substring(sp1 + 1, sp2)));
     }
   }
 
@@ -62,6 +67,14 @@ class PromtoolBlocksTest {
     Set<String> genSeries = new HashSet<>();
     generated.series().forEach(s -> genSeries.add(s.labels().toString()));
     assertThat(dumped.keySet()).isEqualTo(genSeries);
+    // The generator's record of what it wrote is exactly what Prometheus stored.
+    for (OpenMetricsGenerator.Series gs : generated.series()) {
+      String key = gs.labels().toString();
+      assertThat(dumped.get(key)).as("timestamps of %s", key)
+          .containsExactly(java.util.Arrays.stream(gs.timestamps()).boxed().toArray(Long[]::new));
+      assertThat(dumpedValues.get(key)).as("values of %s", key)
+          .containsExactly(java.util.Arrays.stream(gs.values()).boxed().toArray(Double[]::new));
+    }
   }
 
   /** Per series of one block: samples, first and last timestamp, from our readers. */
