@@ -1,6 +1,7 @@
 package dev.hypnos.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hypnos.core.block.BlockMeta;
 import dev.hypnos.core.block.BlockMetaJson;
@@ -173,6 +174,20 @@ class PromtoolBlocksTest {
           return true;
         });
         assertThat(index.labelNames()).containsExactlyElementsOf(naive.keySet());
+        // Symbols: sorted, unique, and holding every name and value.
+        var symbols = index.symbols();
+        for (int i = 1; i < symbols.size(); i++) {
+          assertThat(Labels.compareStrings(symbols.lookup(i - 1), symbols.lookup(i))).isNegative();
+        }
+        for (var e : naive.entrySet()) {
+          assertThat(symbols.lookup(symbols.reverseLookup(e.getKey()))).isEqualTo(e.getKey());
+          for (String v : e.getValue().keySet()) {
+            assertThat(symbols.lookup(symbols.reverseLookup(v))).isEqualTo(v);
+          }
+        }
+        assertThat(symbols.reverseLookup("\u0000 not a symbol")).isEqualTo(-1);
+        assertThatThrownBy(() -> symbols.lookup(symbols.size()))
+            .isInstanceOf(dev.hypnos.core.index.CorruptBlockException.class).hasMessageContaining("unknown symbol reference");
         assertThat(Postings.toArray(index.allPostings())).containsExactly(toArray(all));
         for (var byName : naive.entrySet()) {
           String name = byName.getKey();

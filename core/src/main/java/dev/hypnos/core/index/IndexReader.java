@@ -20,7 +20,7 @@ import java.util.TreeMap;
  *
  * <p>At open it verifies the header (magic {@code 0xBAAAD700}, version byte 2), the table of
  * contents, the symbol table and the postings offset table, each against its CRC32C. In memory it
- * keeps the offset of every symbol (4 bytes per symbol, strings are decoded on demand) and, per
+ * keeps the offset of every symbol ({@link Symbols}: 4 bytes per symbol, strings decoded on demand) and, per
  * label name, every {@value #SAMPLING}th entry of the postings offset table plus the last one, as
  * Prometheus does. Series entries and postings lists are read, and checked against their CRC, when
  * asked for.
@@ -44,10 +44,7 @@ public final class IndexReader implements Closeable {
   private final String block;
   private final Toc toc;
 
-  // Symbols: the section body (after len, #symbols) and the start of each symbol in it.
-  private final ByteBuffer symbolData;
-  private final long symbolDataOffset;
-  private final int[] symbolOffsets;
+  private final Symbols symbols;
 
   // Postings offset table: the entries (after len, #entries), and sampled entries per name.
   private final ByteBuffer postingsTable;
@@ -87,18 +84,14 @@ public final class IndexReader implements Closeable {
       RandomAccessInput in,
       String block,
       Toc toc,
-      ByteBuffer symbolData,
-      long symbolDataOffset,
-      int[] symbolOffsets,
+      Symbols symbols,
       ByteBuffer postingsTable,
       long postingsTableOffset,
       TreeMap<String, NameOffsets> names) {
     this.in = in;
     this.block = block;
     this.toc = toc;
-    this.symbolData = symbolData;
-    this.symbolDataOffset = symbolDataOffset;
-    this.symbolOffsets = symbolOffsets;
+    this.symbols = symbols;
     this.postingsTable = postingsTable;
     this.postingsTableOffset = postingsTableOffset;
     this.names = names;
@@ -158,28 +151,9 @@ public final class IndexReader implements Closeable {
     Decoder d = new Decoder(in, block);
 
     // Symbol table.
-    ByteBuffer symbolData = ByteBuffer.allocate(0);
-    long symbolDataOffset = 0;
-    int[] symbolOffsets = new int[0];
+    Symbols symbols = Symbols.empty(block, FILE);
     if (toc.symbols() != 0) {
-      ByteBuffer sec = d.section(toc.symbols(), "symbol table");
-      symbolDataOffset = toc.symbols() + 4;
-      try {
-        DecodeBuffer b = new DecodeBuffer(sec, symbolDataOffset);
-        long count = b.be32u();
-        if (count > b.remaining()) {
-          throw new CorruptBlockException(block, FILE, toc.symbols() + 4, "malformed symbol table",
-              "claims " + count + " symbols in " + b.remaining() + " bytes");
-        }
-        symbolOffsets = new int[(int) count];
-        for (int i = 0; i < count; i++) {
-          symbolOffsets[i] = b.position();
-          b.skipUvarintBytes();
-        }
-        symbolData = sec;
-      } catch (DecodeException e) {
-        throw d.corrupt("malformed symbol table", e);
-      }
+      symbols = Symbols.read(d.section(toc.symbols(), "symbol table"), toc.symbols() + 4, block, FILE);
     }
 
     // Postings offset table.
@@ -195,7 +169,7 @@ public final class IndexReader implements Closeable {
         throw d.corrupt("malformed postings offset table", e);
       }
     }
-    return new IndexReader(in, block, toc, symbolData, symbolDataOffset, symbolOffsets, table, tableOffset, names);
+    return new IndexReader(in, block, toc, symbols, table, tableOffset, names);
   }
 
   private static Toc readToc(RandomAccessInput in, String block, long length) throws IOException {
@@ -317,22 +291,14 @@ public final class IndexReader implements Closeable {
     return FORMAT_V2;
   }
 
-  public int numSymbols() {
-    return symbolOffsets.length;
+  /** The symbol table. */
+  public Symbols symbols() {
+    return symbols;
   }
 
   /** The symbol with sequential reference {@code ref}. */
   public String symbol(long ref) throws CorruptBlockException {
-    if (ref < 0 || ref >= symbolOffsets.length) {
-      throw new CorruptBlockException(block, FILE, toc.symbols(), "unknown symbol reference",
-          "reference " + ref + ", the table has " + symbolOffsets.length + " symbols");
-    }
-    DecodeBuffer b = new DecodeBuffer(symbolData, symbolDataOffset);
-    try {
-      return b.position(symbolOffsets[(int) ref]).uvarintString();
-    } catch (DecodeException e) {
-      throw new Decoder(in, block).corrupt("malformed symbol", e);
-    }
+    return symbols.lookup(ref);
   }
 
   /** All label names, sorted in Go byte order, without the empty all-postings key. */
@@ -490,8 +456,8 @@ public final class IndexReader implements Closeable {
       }
       String[] kv = new String[nl * 2];
       for (int i = 0; i < nl; i++) {
-        kv[2 * i] = symbol(b.uvarint32());
-        kv[2 * i + 1] = symbol(b.uvarint32());
+        kv[2 * i] = symbols.lookup(b.uvarint32());
+        kv[2 * i + 1] = symbols.lookup(b.uvarint32());
       }
       out.reset(Labels.fromSortedUnsafe(kv));
       int nc = b.uvarintInt();
