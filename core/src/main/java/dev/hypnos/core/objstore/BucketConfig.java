@@ -117,18 +117,41 @@ public record BucketConfig(
     return new BucketConfig(type.toUpperCase(Locale.ROOT), prefix, config.values(), sourceName);
   }
 
+  private static final java.util.regex.Pattern SNAKE_POSITION =
+      java.util.regex.Pattern.compile("line (\\d+), column (\\d+)");
+
   private static String yamlError(JsonProcessingException e, String sourceName) {
+    String original = e.getOriginalMessage();
+    // SnakeYAML's message has unindented lines saying what is wrong, each followed by indented
+    // lines quoting the position; keep the former, take the last position quoted.
+    StringBuilder problem = new StringBuilder();
+    long line = -1;
+    long column = -1;
+    for (String text : original.split("\n")) {
+      if (text.isBlank()) {
+        continue;
+      }
+      if (Character.isWhitespace(text.charAt(0))) {
+        java.util.regex.Matcher m = SNAKE_POSITION.matcher(text);
+        if (m.find()) {
+          line = Long.parseLong(m.group(1));
+          column = Long.parseLong(m.group(2));
+        }
+        continue;
+      }
+      if (problem.length() > 0) {
+        problem.append(", ");
+      }
+      problem.append(text.trim());
+    }
     JsonLocation location = e.getLocation();
-    String problem = e.getOriginalMessage();
-    // SnakeYAML's messages repeat the position and quote the text over several lines; the first
-    // line says what is wrong.
-    int newline = problem.indexOf('\n');
-    if (newline > 0) {
-      problem = problem.substring(0, newline).trim();
+    if (line < 0 && location != null && location.getLineNr() > 0) {
+      line = location.getLineNr();
+      column = location.getColumnNr();
     }
     StringBuilder sb = new StringBuilder("objstore config ").append(sourceName).append(": invalid YAML");
-    if (location != null && location.getLineNr() > 0) {
-      sb.append(" at line ").append(location.getLineNr()).append(", column ").append(location.getColumnNr());
+    if (line > 0) {
+      sb.append(" at line ").append(line).append(", column ").append(column);
     }
     return sb.append(": ").append(problem).toString();
   }

@@ -51,9 +51,10 @@ public final class PrefixedBucket implements Bucket {
     return prefix;
   }
 
+  /** The wrapped bucket's name, as in Thanos; messages name the full (prefixed) key. */
   @Override
   public String name() {
-    return delegate.name() + "/" + prefix.substring(0, prefix.length() - 1);
+    return delegate.name();
   }
 
   private String full(String key) throws IOException {
@@ -117,6 +118,6 @@ public final class PrefixedBucket implements Bucket {
 
   @Override
   public String toString() {
-    return name();
+    return delegate.name() + "/" + prefix;
   }
 }
