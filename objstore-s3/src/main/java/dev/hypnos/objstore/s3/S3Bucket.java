@@ -158,6 +158,11 @@ public final class S3Bucket implements Bucket {
         AwsBasicCredentials.create(config.accessKey(), config.secretKey()));
   }
 
+  /** The SDK client, for tests that inspect the store directly. */
+  S3Client client() {
+    return client;
+  }
+
   public S3Config config() {
     return config;
   }

@@ -158,4 +158,39 @@ class S3BucketTest extends BucketContractTest {
       assertThat(keys).containsExactly("x/a", "x/b/c", "y");
     }
   }
+
+  @Test
+  void s3ProxyRejectsServerSideEncryptionWithAClearMessage() throws IOException {
+    // S3Proxy implements no SSE; S3RequestTest checks the headers against a recording server.
+    try (Bucket sse =
+        Buckets.open(yaml(bucketName, ACCESS_KEY, SECRET_KEY, "  sse_config:\n    type: SSE-S3\n"), "sse.yml")) {
+      assertThatThrownBy(() -> put2(sse, "enc"))
+          .hasMessageStartingWith("upload object enc in bucket " + bucketName + " at endpoint " + proxy.endpoint())
+          .hasMessageContaining("NotImplemented");
+    }
+  }
+
+  @Test
+  void largeObjectIsUploadedInParts() throws IOException {
+    put("mp", randomBytes(LARGE_OBJECT_SIZE, 3));
+    String etag = ((S3Bucket) bucket).client().headObject(b -> b.bucket(bucketName).key("mp")).eTag();
+    // a multipart ETag ends in -<number of parts>: 12 MiB in 5 MiB parts
+    assertThat(etag).endsWith("-3\"");
+  }
+
+  @Test
+  void failedMultipartUploadIsAborted() throws IOException {
+    byte[] sevenMiB = new byte[7 * 1024 * 1024];
+    assertThatThrownBy(() -> bucket.upload("broken", new java.io.ByteArrayInputStream(sevenMiB), LARGE_OBJECT_SIZE))
+        .hasMessageContaining("the stream ended after " + sevenMiB.length + " of " + LARGE_OBJECT_SIZE + " bytes");
+    assertThat(bucket.exists("broken")).isFalse();
+    assertThat(((S3Bucket) bucket).client().listMultipartUploads(b -> b.bucket(bucketName)).uploads())
+        .isEmpty();
+  }
+
+  @Test
+  void zeroLengthRangeOfMissingBucketOrObject() throws IOException {
+    assertThatThrownBy(() -> bucket.getRange("missing", 0, 0))
+        .isInstanceOf(dev.hypnos.core.objstore.ObjectNotFoundException.class);
+  }
 }
