@@ -250,43 +250,55 @@ public final class FilesystemBucket implements Bucket {
     Path temp = createTempFile(key, parent);
     boolean moved = false;
     try {
-      try (OutputStream out = Files.newOutputStream(temp, StandardOpenOption.WRITE)) {
-        byte[] buffer = new byte[(int) Math.min(COPY_BUFFER, Math.max(1, length))];
-        long remaining = length;
-        while (remaining > 0) {
-          int n = in.read(buffer, 0, (int) Math.min(buffer.length, remaining));
-          if (n < 0) {
-            throw new IOException(
-                "upload object "
-                    + key
-                    + " to bucket "
-                    + name
-                    + ": the stream ended after "
-                    + (length - remaining)
-                    + " of "
-                    + length
-                    + " bytes");
-          }
-          out.write(buffer, 0, n);
-          remaining -= n;
-        }
+      long copied = copy(in, temp, length, key);
+      if (copied < length) {
+        throw new IOException(
+            "upload object "
+                + key
+                + " to bucket "
+                + name
+                + ": the stream ended after "
+                + copied
+                + " of "
+                + length
+                + " bytes");
       }
       if (Files.isDirectory(target)) {
         throw new IOException(
             "upload object " + key + " to bucket " + name + ": a directory of that name exists");
       }
-      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      moved = true;
-    } catch (IOException e) {
-      if (e.getMessage() != null && e.getMessage().startsWith("upload object ")) {
-        throw e;
+      try {
+        Files.move(
+            temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (IOException e) {
+        throw new IOException("upload object " + key + " to bucket " + name + ": " + e, e);
       }
-      throw new IOException("upload object " + key + " to bucket " + name + ": " + e, e);
+      moved = true;
     } finally {
       if (!moved) {
         Files.deleteIfExists(temp);
         removeEmptyParents(parent);
       }
+    }
+  }
+
+  /** Copies up to {@code length} bytes of {@code in} into {@code file}; returns the count. */
+  private long copy(InputStream in, Path file, long length, String key) throws IOException {
+    try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.WRITE)) {
+      byte[] buffer = new byte[(int) Math.min(COPY_BUFFER, Math.max(1, length))];
+      long copied = 0;
+      while (copied < length) {
+        int n = in.read(buffer, 0, (int) Math.min(buffer.length, length - copied));
+        if (n < 0) {
+          break;
+        }
+        out.write(buffer, 0, n);
+        copied += n;
+      }
+      return copied;
+    } catch (IOException e) {
+      throw new IOException(
+          "upload object " + key + " to bucket " + name + " via " + file + ": " + e, e);
     }
   }
 

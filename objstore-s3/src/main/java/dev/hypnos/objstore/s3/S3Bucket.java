@@ -41,7 +41,7 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.SdkHttpConfigurationOption;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
@@ -68,7 +68,7 @@ import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 import software.amazon.awssdk.utils.AttributeMap;
 
 /**
- * A {@link Bucket} on S3 or an S3-compatible store, through AWS SDK v2 with the Apache HTTP client.
+ * A {@link Bucket} on S3 or an S3-compatible store, through AWS SDK v2 with the Apache HttpClient 5 transport.
  *
  * <ul>
  *   <li>Objects up to {@code part_size} are sent with one PUT; larger ones as a multipart upload
@@ -108,8 +108,8 @@ public final class S3Bucket implements Bucket {
     URI endpointUri = config.endpointUri();
     this.endpoint = endpointUri.toString();
     S3Config.Http http = config.http();
-    ApacheHttpClient.Builder httpBuilder =
-        ApacheHttpClient.builder()
+    Apache5HttpClient.Builder httpBuilder =
+        Apache5HttpClient.builder()
             .connectionTimeout(Duration.ofSeconds(30))
             .socketTimeout(positiveOr(http.responseHeaderTimeout(), Duration.ofMinutes(2)))
             .connectionMaxIdleTime(positiveOr(http.idleConnTimeout(), Duration.ofSeconds(90)))
@@ -675,19 +675,27 @@ public final class S3Bucket implements Bucket {
   private final class ObjectStream extends FilterInputStream {
     private final ResponseInputStream<GetObjectResponse> response;
     private final String key;
+    private final long expected;
+    private long read;
     private boolean eof;
 
     ObjectStream(ResponseInputStream<GetObjectResponse> response, String key) {
       super(response);
       this.response = response;
       this.key = key;
+      Long length = response.response().contentLength();
+      this.expected = length == null ? -1 : length;
     }
 
     @Override
     public int read() throws IOException {
       try {
         int b = super.read();
-        eof |= b < 0;
+        if (b < 0) {
+          eof = true;
+        } else {
+          read++;
+        }
         return b;
       } catch (IOException e) {
         throw readError(e);
@@ -698,11 +706,31 @@ public final class S3Bucket implements Bucket {
     public int read(byte[] b, int off, int len) throws IOException {
       try {
         int n = super.read(b, off, len);
-        eof |= n < 0;
+        if (n < 0) {
+          eof = true;
+        } else {
+          read += n;
+        }
         return n;
       } catch (IOException e) {
         throw readError(e);
       }
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      try {
+        long skipped = super.skip(n);
+        read += skipped;
+        return skipped;
+      } catch (IOException e) {
+        throw readError(e);
+      }
+    }
+
+    @Override
+    public boolean markSupported() {
+      return false;
     }
 
     private IOException readError(IOException e) {
@@ -711,7 +739,7 @@ public final class S3Bucket implements Bucket {
 
     @Override
     public void close() throws IOException {
-      if (!eof) {
+      if (!eof && (expected < 0 || read < expected)) {
         // Do not drain the rest of a large object just to reuse the connection.
         response.abort();
       }
