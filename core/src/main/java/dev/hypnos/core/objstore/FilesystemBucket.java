@@ -66,11 +66,7 @@ public final class FilesystemBucket implements Bucket {
 
   /** The file for an object key, after checking the key stays inside the root. */
   private Path objectPath(String key) throws IOException {
-    ObjectKeys.requireObjectKey(name, key);
-    if (key.endsWith("/")) {
-      throw new IOException(
-          "invalid object key " + key + " for bucket " + name + ": it ends with /");
-    }
+    ObjectKeys.requireUploadKey(name, key);
     return resolve(key);
   }
 

@@ -121,7 +121,7 @@ public final class InMemoryBucket implements Bucket {
 
   @Override
   public void upload(String key, InputStream in, long length) throws IOException {
-    ObjectKeys.requireObjectKey(name, key);
+    ObjectKeys.requireUploadKey(name, key);
     if (length < 0 || length > Integer.MAX_VALUE - 8) {
       throw new IOException(
           "upload object " + key + " to bucket " + name + ": invalid length " + length);

@@ -24,6 +24,17 @@ public final class ObjectKeys {
     }
   }
 
+  /**
+   * Rejects a key that cannot name a new object: empty, or ending in {@code /} (listings treat
+   * such keys as directory markers, never as objects).
+   */
+  public static void requireUploadKey(String bucket, String key) throws IOException {
+    requireObjectKey(bucket, key);
+    if (key.endsWith("/")) {
+      throw new IOException("invalid object key " + key + " for bucket " + bucket + ": it ends with /");
+    }
+  }
+
   /** Rejects a negative offset or length for {@link Bucket#getRange}. */
   public static void requireRange(String bucket, String key, long offset, long length)
       throws IOException {

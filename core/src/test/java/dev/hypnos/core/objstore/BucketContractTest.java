@@ -288,6 +288,20 @@ public abstract class BucketContractTest {
   }
 
   @Test
+  void uploadRejectsDirectoryLikeKeys() {
+    assertThatThrownBy(() -> put("dir/", "x")).isInstanceOf(IOException.class).hasMessageContaining("ends with /");
+    assertThatThrownBy(() -> put("", "x")).isInstanceOf(IOException.class);
+  }
+
+  @Test
+  void failedUploadKeepsTheExistingObject() throws IOException {
+    put("keep", "old content");
+    assertThatThrownBy(() -> bucket.upload("keep", new ByteArrayInputStream(new byte[2]), 5))
+        .isInstanceOf(IOException.class);
+    assertThat(readString(bucket.get("keep"))).isEqualTo("old content");
+  }
+
+  @Test
   void keysWithSpacesAndUnicode() throws IOException {
     List<String> keys =
         List.of(

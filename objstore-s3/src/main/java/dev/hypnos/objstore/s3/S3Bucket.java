@@ -371,7 +371,7 @@ public final class S3Bucket implements Bucket {
 
   @Override
   public void upload(String key, InputStream in, long length) throws IOException {
-    ObjectKeys.requireObjectKey(name, key);
+    ObjectKeys.requireUploadKey(name, key);
     if (length < 0) {
       throw new IOException("upload object " + key + " to bucket " + name + ": invalid length " + length);
     }
