@@ -591,6 +591,7 @@ public final class S3Bucket implements Bucket {
 
   /** Turns an SDK failure of {@code op} on {@code key} into a message a user can act on. */
   IOException translate(SdkException e, String op, String key) {
+    String what = op.startsWith("list") ? op + " prefix " + key : op + " object " + key;
     if (e instanceof S3Exception s3) {
       AwsErrorDetails details = s3.awsErrorDetails();
       String code = details == null ? null : details.errorCode();
@@ -613,16 +614,14 @@ public final class S3Bucket implements Bucket {
                 + bucket
                 + " at endpoint "
                 + endpoint
-                + " for "
-                + op
-                + " "
-                + key
+                + " to "
+                + what
                 + ": check access_key/secret_key and the bucket's permissions (S3 said: "
                 + said
                 + ")",
             e);
       }
-      return new IOException(op + " object " + key + " in bucket " + bucket + " at endpoint " + endpoint + ": S3 said: " + said + " (HTTP " + s3.statusCode() + ")", e);
+      return new IOException(what + " in bucket " + bucket + " at endpoint " + endpoint + ": S3 said: " + said + " (HTTP " + s3.statusCode() + ")", e);
     }
     if (e instanceof SdkClientException) {
       Throwable root = e;
@@ -637,7 +636,7 @@ public final class S3Bucket implements Bucket {
       }
       if (root instanceof ConnectException) {
         return new IOException(
-            "connect to S3 endpoint " + endpoint + " for bucket " + bucket + " (" + op + " " + key + "): connection refused: is the endpoint right and the server up?", e);
+            "connect to S3 endpoint " + endpoint + " for bucket " + bucket + " (" + what + "): connection refused: is the endpoint right and the server up?", e);
       }
       if (root instanceof UnknownHostException) {
         return new IOException(
@@ -651,10 +650,10 @@ public final class S3Bucket implements Bucket {
       }
       if (root instanceof SocketTimeoutException) {
         return new IOException(
-            op + " object " + key + " in bucket " + bucket + " at endpoint " + endpoint + ": timed out (" + root.getMessage() + ")", e);
+            what + " in bucket " + bucket + " at endpoint " + endpoint + ": timed out (" + root.getMessage() + ")", e);
       }
     }
-    return new IOException(op + " object " + key + " in bucket " + bucket + " at endpoint " + endpoint + ": " + e.getMessage(), e);
+    return new IOException(what + " in bucket " + bucket + " at endpoint " + endpoint + ": " + e.getMessage(), e);
   }
 
   private static String base64(byte[] bytes) {
