@@ -1,4 +1,4 @@
-/** Test fixtures: real components (promtool), deterministic data generators. */
+/** Test fixtures: real components run as processes (S3Proxy, promtool), data generators. */
 @NullMarked
 package dev.hypnos.testing;
 

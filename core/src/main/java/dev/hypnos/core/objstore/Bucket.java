@@ -19,8 +19,16 @@ import java.util.function.Consumer;
  *       sub-directories as their full key ending in {@code /}; in lexicographic order. An empty or
  *       missing prefix lists nothing, without error. The prefix "" means the bucket root; a prefix
  *       not ending in {@code /} is treated as if it did.
+ *   <li>{@link #iterRecursive} lists object keys only, in the same order. A key ending in {@code
+ *       /} is a "directory marker" that some S3 stores keep, not an object: listings never report
+ *       it as one.
  *   <li>{@link #getRange} with a range reaching past the end returns the bytes that exist (a short
  *       read); an offset at or past the end returns an empty stream.
+ *   <li>{@link #upload} of a key that is empty or ends in {@code /} fails. An upload whose stream
+ *       ends before {@code length} bytes fails with an {@link IOException} and leaves no object
+ *       (an existing object of that key is kept). Readers never see a partially written object.
+ *   <li>{@link #delete} removes one object (never a "directory"); with the filesystem bucket,
+ *       directories left empty are removed too.
  *   <li>Every I/O failure is an {@link IOException} whose message names the bucket and key.
  * </ul>
  *
