@@ -33,7 +33,7 @@ final class CliErrors implements CommandLine.IExecutionExceptionHandler {
       t = u.getCause();
     }
     if (t instanceof NoSuchFileException n) {
-      return "no such file: " + n.getFile();
+      return n.getReason() != null ? n.getReason() : "no such file: " + n.getFile();
     }
     if (t instanceof AccessDeniedException a) {
       return "permission denied: " + a.getFile();

@@ -4,7 +4,11 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code hypnos tools block}: read the data inside blocks. */
-@Command(name = "block", mixinStandardHelpOptions = true, description = "Block utility commands.")
+@Command(
+    name = "block",
+    mixinStandardHelpOptions = true,
+    description = "Block utility commands.",
+    subcommands = {BlockDump.class})
 public final class BlockCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -4,7 +4,11 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code hypnos tools bucket}: look at the blocks in a bucket. */
-@Command(name = "bucket", mixinStandardHelpOptions = true, description = "Bucket utility commands.")
+@Command(
+    name = "bucket",
+    mixinStandardHelpOptions = true,
+    description = "Bucket utility commands.",
+    subcommands = {BucketLs.class, BucketInspect.class})
 public final class BucketCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

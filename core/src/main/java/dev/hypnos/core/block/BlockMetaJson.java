@@ -111,6 +111,15 @@ public final class BlockMetaJson {
     }
   }
 
+  /** The JSON on one line, without a trailing newline (for tools that print one block a line). */
+  public static byte[] toCompactBytes(BlockMeta meta) {
+    try {
+      return MAPPER.writeValueAsBytes(meta);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("serialize meta of block " + meta.ulid(), e);
+    }
+  }
+
   /** Writes {@code <blockDir>/meta.json} atomically (temp file, fsync, rename). */
   public static void write(Path blockDir, BlockMeta meta) throws IOException {
     writeAtomically(blockDir.resolve(FILE_NAME), toBytes(meta));
