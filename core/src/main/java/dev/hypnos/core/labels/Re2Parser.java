@@ -10,11 +10,9 @@ import dev.hypnos.core.labels.RegexNode.Group;
 import dev.hypnos.core.labels.RegexNode.Lit;
 import dev.hypnos.core.labels.RegexNode.Repeat;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
@@ -37,7 +35,6 @@ final class Re2Parser {
   private final String s;
   private int pos;
   private int depth;
-  private final Set<String> names = new HashSet<>();
 
   private Re2Parser(String s) {
     this.s = s;
@@ -317,9 +314,6 @@ final class Re2Parser {
         if (name.isEmpty() || !name.chars().allMatch(ch -> ch == '_' || Character.isLetterOrDigit(ch) && ch < 0x80)) {
           throw new RegexSyntaxException("invalid named capture", s.substring(start, end + 1), null);
         }
-        if (!names.add(name)) {
-          throw new RegexSyntaxException("duplicate capture group name", name, null);
-        }
         pos = end + 1;
       } else {
         int i = pos + 2;
@@ -328,7 +322,7 @@ final class Re2Parser {
         boolean sawFlag = false;
         while (true) {
           if (i >= s.length()) {
-            throw new RegexSyntaxException("missing closing )", s, null);
+            throw new RegexSyntaxException("invalid or unsupported Perl syntax", s.substring(start), null);
           }
           char c = s.charAt(i);
           int bit = switch (c) {
@@ -467,7 +461,7 @@ final class Re2Parser {
           pos = end + 1;
           if (!hex.chars().allMatch(Re2Parser::isHex) || hex.length() > 8
               || Long.parseLong(hex, 16) > Character.MAX_CODE_POINT) {
-            throw new RegexSyntaxException("invalid escape sequence", s.substring(start, pos), null);
+            throw new RegexSyntaxException("invalid escape sequence", s.substring(start, end), null);
           }
           return Integer.parseInt(hex, 16);
         }

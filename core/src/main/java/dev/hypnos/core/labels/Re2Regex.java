@@ -75,8 +75,8 @@ public final class Re2Regex {
           + "\", which does not compile: " + e.getDescription(), e);
     }
     List<RegexNode> items = flatten(stripTextAnchors(root));
-    String lit = literalOf(items, false);
-    Set<String> s = null;
+    @Nullable String lit = literalOf(items, false);
+    @Nullable Set<String> s = null;
     String l = "";
     Strategy st;
     if (lit != null) {
@@ -221,13 +221,19 @@ public final class Re2Regex {
     }
   }
 
-  /** The literal text of a list of literals; folded literals only when {@code allowFold}. */
+  /**
+   * The literal text of a list of literals. Without {@code allowFold}, none may be case-folded;
+   * with it, at least one must be and every cased one must be.
+   */
   private static @Nullable String literalOf(List<RegexNode> items, boolean allowFold) {
     StringBuilder sb = new StringBuilder();
     boolean sawFold = false;
     for (RegexNode n : items) {
       if (!(n instanceof Lit lit) || (lit.fold() && !allowFold)) {
         return null;
+      }
+      if (allowFold && !lit.fold() && CaseFolding.isCased(lit.cp())) {
+        return null; // case-sensitive letters mixed with folded ones: leave it to the pattern
       }
       sawFold |= lit.fold();
       sb.appendCodePoint(lit.cp());
