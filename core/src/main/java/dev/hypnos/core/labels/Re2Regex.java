@@ -316,6 +316,8 @@ public final class Re2Regex {
   /** Writes a node tree as a flag-free java.util.regex expression with RE2's meaning. */
   static final class JavaEmitter {
     private static final String WORD = "[0-9A-Za-z_]";
+    /** Any code point, newline included, as one class (not a group, see the Repeat case). */
+    private static final String ANY_CHAR = "[\\x{0}-\\x{10ffff}]";
 
     private JavaEmitter() {}
 
@@ -348,7 +350,7 @@ public final class Re2Regex {
             charClass(c.set(), sb);
           }
         }
-        case Any a -> sb.append(a.dotNl() ? "(?s:.)" : "[^\\n]");
+        case Any a -> sb.append(a.dotNl() ? ANY_CHAR : "[^\\n]");
         case Empty e -> sb.append("(?:)");
         case Assert a -> sb.append(switch (a.kind()) {
           case BEGIN_TEXT -> "\\A";
@@ -364,6 +366,11 @@ public final class Re2Regex {
           }
         }
         case Alt a -> {
+          CharRanges chars = singleCharSet(a);
+          if (chars != null) {
+            charClass(chars, sb);
+            return;
+          }
           sb.append("(?:");
           for (int i = 0; i < a.alternatives().size(); i++) {
             if (i > 0) {
@@ -374,9 +381,19 @@ public final class Re2Regex {
           sb.append(')');
         }
         case Repeat r -> {
-          sb.append("(?:");
-          emit(r.sub(), sb);
-          sb.append(')');
+          RegexNode sub = r.sub();
+          while (sub instanceof Group g && isSingleChar(g.sub())) {
+            sub = g.sub();
+          }
+          if (isSingleChar(sub)) {
+            // A lone character class under a quantifier runs iteratively in java.util.regex;
+            // a group would recurse once per repetition and overflow the stack on long values.
+            emit(sub, sb);
+          } else {
+            sb.append("(?:");
+            emit(sub, sb);
+            sb.append(')');
+          }
           if (r.min() == 0 && r.max() == -1) {
             sb.append('*');
           } else if (r.min() == 1 && r.max() == -1) {
@@ -402,6 +419,40 @@ public final class Re2Regex {
       }
     }
 
+    /** Whether the node is emitted as one java.util.regex character or character class. */
+    private static boolean isSingleChar(RegexNode n) {
+      return n instanceof Lit || n instanceof Cls || n instanceof Any
+          || (n instanceof Alt a && singleCharSet(a) != null);
+    }
+
+    /** The union of an alternation whose alternatives each match exactly one character. */
+    private static @Nullable CharRanges singleCharSet(Alt a) {
+      CharRanges.Builder b = new CharRanges.Builder();
+      for (RegexNode x : a.alternatives()) {
+        while (x instanceof Group g) {
+          x = g.sub();
+        }
+        switch (x) {
+          case Lit l -> {
+            for (int cp : l.fold() ? CaseFolding.orbit(l.cp()) : new int[] {l.cp()}) {
+              b.add(cp, cp);
+            }
+          }
+          case Cls c -> b.addAll(c.set());
+          case Any any -> {
+            b.add(0, '\n' - 1).add('\n' + 1, Character.MAX_CODE_POINT);
+            if (any.dotNl()) {
+              b.add('\n', '\n');
+            }
+          }
+          default -> {
+            return null;
+          }
+        }
+      }
+      return b.build();
+    }
+
     private static void literal(int cp, StringBuilder sb) {
       if ((cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z')) {
         sb.append((char) cp);
@@ -416,7 +467,7 @@ public final class Re2Regex {
         return;
       }
       if (set.equals(CharRanges.ALL)) {
-        sb.append("(?s:.)");
+        sb.append(ANY_CHAR);
         return;
       }
       CharRanges neg = set.negate();
