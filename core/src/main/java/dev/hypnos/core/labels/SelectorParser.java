@@ -79,7 +79,7 @@ public final class SelectorParser {
       }
     }
     if (t.kind != Kind.LEFT_BRACE) {
-      throw error(t.start, "unexpected " + t.describe() + (metricName == null ? "" : ", expected \"{\" or end of input"));
+      throw error(t.start, "unexpected " + t.describe());
     }
     List<Matcher> matchers = new ArrayList<>();
     t = next();
@@ -94,7 +94,7 @@ public final class SelectorParser {
     }
     Token after = next();
     if (after.kind != Kind.EOF) {
-      throw error(after.start, "unexpected " + after.describe() + ", expected end of input");
+      throw error(after.start, "unexpected " + after.describe());
     }
     if (metricName != null) {
       for (Matcher m : matchers) {
@@ -122,6 +122,7 @@ public final class SelectorParser {
     }
     String labelName = name.kind == Kind.STRING ? name.value : name.text;
     int save = pos;
+    boolean saveBraces = insideBraces;
     Token op = next();
     MatchType type = switch (op.kind) {
       case EQL -> MatchType.EQ;
@@ -132,7 +133,8 @@ public final class SelectorParser {
     };
     if (type == null) {
       if (name.kind == Kind.STRING && (op.kind == Kind.COMMA || op.kind == Kind.RIGHT_BRACE)) {
-        pos = save; // a quoted metric name alone: {"my.metric"}
+        pos = save; // a quoted metric name alone: {"my.metric"}; re-read the ',' or '}'
+        insideBraces = saveBraces;
         return Matcher.eq("__name__", labelName);
       }
       throw error(op.start, "unexpected " + op.describe() + " in label matching, expected label matching operator");
