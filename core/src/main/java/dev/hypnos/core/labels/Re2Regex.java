@@ -82,7 +82,7 @@ public final class Re2Regex {
     if (lit != null) {
       st = Strategy.LITERAL;
       l = lit;
-    } else if ((s = setOf(concat(items), true)) != null) {
+    } else if ((s = literalAlternation(root)) != null || (s = setOf(concat(items), true)) != null) {
       st = s.size() == 1 ? Strategy.LITERAL : Strategy.SET;
       if (s.size() == 1) {
         l = s.iterator().next();
@@ -150,8 +150,10 @@ public final class Re2Regex {
   }
 
   /**
-   * The exact set of strings this expression matches, when it is a small finite set of literals
-   * (at most 256), in the order written; empty otherwise. May contain "" (e.g. for {@code a|}).
+   * The exact set of strings this expression matches, when it is known to be a finite set of
+   * literals (an alternation of plain literals of any length, or other shapes such as
+   * {@code prefix-(a|b)} or {@code [abc]} up to 256 strings), in the order written; empty
+   * otherwise. May contain "" (e.g. for {@code a|}).
    */
   public List<String> setMatches() {
     return setMatches;
@@ -249,6 +251,25 @@ public final class Re2Regex {
   private static boolean isAnyPlus(RegexNode n) {
     return unwrap(n) instanceof Repeat r && r.min() == 1 && r.max() == -1 && unwrap(r.sub()) instanceof Any a
         && a.dotNl();
+  }
+
+  /**
+   * The strings of an alternation of plain literals ({@code a|bc|def}), however many; the common
+   * shape of dashboard-generated multi-value selectors.
+   */
+  private static @Nullable Set<String> literalAlternation(RegexNode root) {
+    if (!(unwrap(root) instanceof Alt alt)) {
+      return null;
+    }
+    Set<String> out = new LinkedHashSet<>();
+    for (RegexNode branch : alt.alternatives()) {
+      String lit = literalOf(flatten(branch), false);
+      if (lit == null) {
+        return null;
+      }
+      out.add(lit);
+    }
+    return out;
   }
 
   /**

@@ -66,6 +66,28 @@ class Re2RegexTest {
   }
 
   @Test
+  void longLiteralAlternationsBecomeASetWhateverTheirLength() {
+    List<String> values = new ArrayList<>();
+    for (int i = 0; i < 5000; i++) {
+      values.add("host-" + i);
+    }
+    Re2Regex re = Re2Regex.compile(String.join("|", values));
+    assertThat(re.strategy()).isEqualTo(Strategy.SET);
+    assertThat(re.setMatches()).isEqualTo(values);
+    assertThat(re.matches("host-4999")).isTrue();
+    assertThat(re.matches("host-5000")).isFalse();
+    assertThat(re.matchesWithPattern("host-4999")).isTrue();
+  }
+
+  @Test
+  void deepNestingIsLimitedAsInGo() {
+    assertThat(Re2Regex.compile("(".repeat(500) + "a" + ")".repeat(500)).matches("a")).isTrue();
+    assertThatThrownBy(() -> Re2Regex.compile("(".repeat(1001) + "a" + ")".repeat(1001)))
+        .isInstanceOf(RegexSyntaxException.class)
+        .hasMessageStartingWith("error parsing regexp: expression nests too deeply");
+  }
+
+  @Test
   void translationSpellsOutConstructsWhoseMeaningDiffers() {
     // $ is the end of text in RE2 (Java's $ would also match before a final newline).
     Re2Regex dollar = Re2Regex.compile("foo$\\n?");
