@@ -228,6 +228,9 @@ public final class Re2Regex {
    * with it, at least one must be and every cased one must be.
    */
   private static @Nullable String literalOf(List<RegexNode> items, boolean allowFold) {
+    if (allowFold && items.stream().noneMatch(n -> n instanceof Lit l && l.fold())) {
+      return null; // also spares loading the case folding tables for plain expressions
+    }
     StringBuilder sb = new StringBuilder();
     boolean sawFold = false;
     for (RegexNode n : items) {
