@@ -205,7 +205,10 @@ public final class Labels implements Comparable<Labels>, Iterable<Label> {
     return h;
   }
 
-  /** Prometheus's text form: {@code {a="1", b="2"}} with Go-style quoting of values. */
+  /**
+   * Prometheus's text form: {@code {a="1", b="2"}} with Go-style quoting of values; names that
+   * are not legacy identifiers are quoted too, as Prometheus 3 does ({@code {"a.b"="1"}}).
+   */
   @Override
   public String toString() {
     StringBuilder sb = new StringBuilder(16 * size()).append('{');
@@ -213,7 +216,12 @@ public final class Labels implements Comparable<Labels>, Iterable<Label> {
       if (i > 0) {
         sb.append(", ");
       }
-      sb.append(kv[i]).append('=');
+      if (isLegacyName(kv[i])) {
+        sb.append(kv[i]);
+      } else {
+        quoteGo(sb, kv[i]);
+      }
+      sb.append('=');
       quoteGo(sb, kv[i + 1]);
     }
     return sb.append('}').toString();
@@ -251,6 +259,21 @@ public final class Labels implements Comparable<Labels>, Iterable<Label> {
       }
     }
     sb.append('"');
+  }
+
+  /** Whether {@code name} matches {@code [a-zA-Z_][a-zA-Z0-9_]*}, the pre-UTF-8 label name syntax. */
+  public static boolean isLegacyName(String name) {
+    if (name.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      boolean ok = c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && c >= '0' && c <= '9');
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean isGoPrintable(int cp) {
