@@ -3,6 +3,7 @@ package dev.hypnos.core.chunk;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -10,10 +11,11 @@ import org.jspecify.annotations.Nullable;
  * Decodes an XOR chunk (FORMATS.md §3.5) sample by sample. One instance can decode any number of
  * chunks through {@link #reset(byte[], int, int)}; decoding allocates nothing.
  *
- * <p>Bits are read from a 64-bit window refilled eight bytes at a time. The window may be filled
- * from bytes past the chunk's end (still inside the array, or zeros past the array); every sample
- * is checked against the chunk's end before it is exposed, so truncated data ends iteration with
- * {@link #error()} set rather than yielding a made-up sample.
+ * <p>Bits are read as unaligned 64-bit big-endian peeks at the current bit position, so a sample
+ * costs one or two loads and no bit-by-bit work. Peeks may see bytes past the chunk's end (still
+ * inside the array; near the array's end a zero-padded copy of the last bytes is used); every
+ * sample is checked against the chunk's end before it is exposed, so truncated data ends iteration
+ * with {@link #error()} set rather than yielding a made-up sample.
  *
  * <p>Corrupt data: iteration stops with {@link #error()} set when the data is truncated, a varint
  * overflows, or a value window is impossible. Bits that merely decode to odd values cannot be told
@@ -27,19 +29,21 @@ public final class XorIterator implements ChunkIterator {
   private static final VarHandle LONG_BE =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
   private static final byte[] EMPTY = new byte[0];
+  /** Bytes a sample can reach past its start: 145 bits of sample plus a 9-byte peek, rounded up. */
+  private static final int SAFE_TAIL = 24;
 
+  /** The array being read; switched to {@link #tail} for the last bytes of an array. */
   private byte[] data = EMPTY;
-  /** Start and end (exclusive) of the chunk in {@link #data}. */
+  private byte @Nullable [] tail;
+  /** Chunk start and end (exclusive) as given to {@link #reset}, in the caller's array. */
   private int start;
   private int end;
-  /** Last index at which an 8-byte load stays inside the array. */
-  private int fastLimit;
-
-  /** Next byte to load into the window. */
-  private int bp;
-  /** Bit window, next bit at the top; bits below {@link #avail} are zero or the right bits. */
-  private long win;
-  private int avail;
+  /** Bit position of the next bit in {@link #data}. */
+  private long pos;
+  /** Bit position just past the chunk in {@link #data}. */
+  private long endBits;
+  /** Largest {@link #pos} from which a whole sample can be peeked without leaving the array. */
+  private long safeLimit;
 
   private int total;
   private int read;
@@ -62,10 +66,9 @@ public final class XorIterator implements ChunkIterator {
     this.data = data;
     this.start = offset;
     this.end = offset + length;
-    this.fastLimit = data.length - 8;
-    this.bp = offset + 2;
-    this.win = 0;
-    this.avail = 0;
+    this.pos = (long) (offset + 2) << 3;
+    this.endBits = (long) end << 3;
+    this.safeLimit = ((long) data.length - SAFE_TAIL) << 3;
     this.read = 0;
     this.current = false;
     this.t = 0;
@@ -96,50 +99,34 @@ public final class XorIterator implements ChunkIterator {
 
   @Override
   public boolean next() {
+    // Kept small so that callers can inline it; rare cases live in separate methods.
     int r = read;
-    if (r >= total) {
-      current = false;
-      return false;
+    if (r < 2 || r >= total) {
+      return nextRare(r);
     }
-    if (r < 2) {
-      return r == 0 ? readFirst() : readSecond();
+    long p = pos;
+    if (p > safeLimit) {
+      p = moveToTail(p);
     }
-    if (avail < 57) {
-      refill();
-    }
-    long w = win;
-    long dod;
+    byte[] d = data;
+    long w = ((long) LONG_BE.get(d, (int) (p >>> 3))) << (p & 7);
+    long dod = 0;
     if (w >= 0) {
-      win = w << 1;
-      avail -= 1;
-      dod = 0;
+      p += 1;
+    } else if ((w << 1) >= 0) {
+      long b = (w << 2) >>> 50;
+      dod = b > 8192 ? b - 16384 : b;
+      p += 16;
     } else {
-      int ones = Long.numberOfLeadingZeros(~w);
-      if (ones == 1) {
-        long b = (w << 2) >>> 50;
-        dod = b > 8192 ? b - 16384 : b;
-        win = w << 16;
-        avail -= 16;
-      } else if (ones == 2) {
-        long b = (w << 3) >>> 47;
-        dod = b > 65536 ? b - 131072 : b;
-        win = w << 20;
-        avail -= 20;
-      } else if (ones == 3) {
-        long b = (w << 4) >>> 44;
-        dod = b > 524288 ? b - 1048576 : b;
-        win = w << 24;
-        avail -= 24;
-      } else {
-        win = w << 4;
-        avail -= 4;
-        dod = readWide(64);
-      }
+      dod = wideDod(d, w, p);
+      p += (w << 2) >= 0 ? 20 : (w << 3) >= 0 ? 24 : 68;
     }
+    p = readValue(d, p);
+    if (p > endBits) {
+      return p != Long.MAX_VALUE && truncated();
+    }
+    pos = p;
     long delta = tDelta + dod;
-    if (!readValue()) {
-      return false;
-    }
     tDelta = delta;
     t += delta;
     read = r + 1;
@@ -147,115 +134,203 @@ public final class XorIterator implements ChunkIterator {
     return true;
   }
 
-  /** Decodes one XOR-coded value into {@link #vbits}; false (with the error set) when corrupt. */
-  private boolean readValue() {
-    if (avail < 13) {
-      refill();
+  /**
+   * Decodes up to {@code max} next samples into {@code ts[off..]} and {@code values[off..]} and
+   * returns how many it wrote; fewer than {@code max} only at the end of the chunk or on corrupt
+   * data (see {@link #error()}). The fastest way to read a chunk: the decoder state stays in
+   * registers for the whole batch. May be mixed freely with {@link #next()}; afterwards the
+   * current sample is the last one written.
+   */
+  public int next(long[] ts, double[] values, int off, int max) {
+    Objects.checkFromIndexSize(off, max, ts.length);
+    Objects.checkFromIndexSize(off, max, values.length);
+    int n = 0;
+    while (n < max && read < 2 && read < total) {
+      if (!next()) {
+        return n;
+      }
+      ts[off + n] = t;
+      values[off + n] = Double.longBitsToDouble(vbits);
+      n++;
     }
-    long w = win;
-    if (w >= 0) {
-      win = w << 1;
-      avail -= 1;
-      return checkInside();
+    int r = read;
+    int stop = (int) Math.min(total, (long) r + (max - n));
+    if (r >= stop) {
+      if (n == 0 && max > 0) {
+        current = false; // at the end, as next() would report
+      }
+      return n;
     }
+    byte[] d = data;
+    long p = pos;
+    long safe = safeLimit;
+    long eb = endBits;
+    long tt = t;
+    long dl = tDelta;
+    long vb = vbits;
+    int lead = leading;
+    int trail = trailing;
+    int o = off + n;
+    while (r < stop) {
+      if (p > safe) {
+        p = moveToTail(p);
+        d = data;
+        safe = safeLimit;
+        eb = endBits;
+      }
+      long w = ((long) LONG_BE.get(d, (int) (p >>> 3))) << (p & 7);
+      if (w >= 0) {
+        p += 1;
+      } else if ((w << 1) >= 0) {
+        long b = (w << 2) >>> 50;
+        dl += b > 8192 ? b - 16384 : b;
+        p += 16;
+      } else {
+        dl += wideDod(d, w, p);
+        p += (w << 2) >= 0 ? 20 : (w << 3) >= 0 ? 24 : 68;
+      }
+      w = peek64(d, p);
+      if (w >= 0) {
+        p += 1;
+      } else {
+        if ((w << 1) >= 0) {
+          p += 2;
+        } else {
+          int l = (int) ((w << 2) >>> 59);
+          int sig = (int) ((w << 7) >>> 58);
+          int tr = (sig == 0 ? 0 : 64 - sig) - l;
+          if (tr < 0) {
+            read = r;
+            badWindow(l, sig);
+            return o - off;
+          }
+          lead = l;
+          trail = tr;
+          p += 13;
+        }
+        int sig = 64 - lead - trail;
+        vb ^= (peek64(d, p) >>> (64 - sig)) << trail;
+        p += sig;
+      }
+      if (p > eb) {
+        read = r;
+        truncated();
+        return o - off;
+      }
+      tt += dl;
+      ts[o] = tt;
+      values[o] = Double.longBitsToDouble(vb);
+      o++;
+      r++;
+    }
+    pos = p;
+    t = tt;
+    tDelta = dl;
+    vbits = vb;
+    leading = lead;
+    trailing = trail;
+    read = r;
+    current = true;
+    return o - off;
+  }
+
+  private boolean nextRare(int r) {
+    if (r >= total) {
+      current = false;
+      return false;
+    }
+    return r == 0 ? readFirst() : readSecond();
+  }
+
+  /** Delta of delta in the 17, 20 or 64 bit bucket; {@code w} holds the bits at {@code p}. */
+  private static long wideDod(byte[] d, long w, long p) {
+    if ((w << 2) >= 0) {
+      long b = (w << 3) >>> 47;
+      return b > 65536 ? b - 131072 : b;
+    }
+    if ((w << 3) >= 0) {
+      long b = (w << 4) >>> 44;
+      return b > 524288 ? b - 1048576 : b;
+    }
+    return peek64(d, p + 4);
+  }
+
+  /**
+   * Decodes one XOR-coded value at bit {@code p} into {@link #vbits}; returns the position after
+   * it, or {@code Long.MAX_VALUE} (with the error set) when the window is impossible.
+   */
+  private long readValue(byte[] d, long p) {
+    long w = peek64(d, p);
+    return w >= 0 ? p + 1 : changedValue(d, w, p);
+  }
+
+  /** As {@link #readValue} for a changed value (control bit 1), whose bits at {@code p} are w. */
+  private long changedValue(byte[] d, long w, long p) {
     int lead;
     int trail;
     if ((w << 1) >= 0) {
       lead = leading;
       trail = trailing;
-      win = w << 2;
-      avail -= 2;
+      p += 2;
     } else {
       lead = (int) ((w << 2) >>> 59);
       int sig = (int) ((w << 7) >>> 58);
-      if (sig == 0) {
-        sig = 64;
-      }
-      trail = 64 - lead - sig;
+      trail = (sig == 0 ? 0 : 64 - sig) - lead;
       if (trail < 0) {
-        return fail(
-            "value window of " + lead + " leading zeros and " + sig
-                + " significant bits exceeds 64 bits");
+        return badWindow(lead, sig);
       }
       leading = lead;
       trailing = trail;
-      win = w << 13;
-      avail -= 13;
+      p += 13;
     }
     int sig = 64 - lead - trail;
-    long bits;
-    if (sig <= 56) {
-      if (avail < sig) {
-        refill();
-      }
-      bits = win >>> (64 - sig);
-      win <<= sig;
-      avail -= sig;
+    vbits ^= (peek64(d, p) >>> (64 - sig)) << trail;
+    return p + sig;
+  }
+
+  private long badWindow(int lead, int sig) {
+    fail("value window of " + lead + " leading zeros and " + (sig == 0 ? 64 : sig)
+        + " significant bits exceeds 64 bits");
+    return Long.MAX_VALUE;
+  }
+
+  /** The 64 bits starting at bit {@code p}; needs 9 readable bytes from {@code p >>> 3}. */
+  private static long peek64(byte[] d, long p) {
+    int i = (int) (p >>> 3);
+    int s = (int) p & 7;
+    return (((long) LONG_BE.get(d, i)) << s) | ((d[i + 8] & 0xFFL) >>> (8 - s));
+  }
+
+  /**
+   * Continues from a zero-padded copy of the array's last bytes, so that peeks near the array's
+   * end stay inside an array. Bits past the chunk's end are never exposed: each sample is checked
+   * against {@link #endBits}.
+   */
+  private long moveToTail(long p) {
+    byte[] tl = tail;
+    if (tl == null) {
+      tl = new byte[4 * SAFE_TAIL + 16];
+      tail = tl;
     } else {
-      bits = readWide(sig);
+      Arrays.fill(tl, (byte) 0);
     }
-    if (!checkInside()) {
-      return false;
-    }
-    vbits ^= bits << trail;
-    return true;
+    int from = (int) (p >>> 3);
+    int n = Math.max(0, data.length - from);
+    System.arraycopy(data, from, tl, 0, n);
+    long shift = (long) from << 3;
+    data = tl;
+    endBits -= shift;
+    safeLimit = Long.MAX_VALUE;
+    pos = p - shift;
+    return pos;
   }
 
-  /** Reads 57..64 bits as two parts. */
-  private long readWide(int n) {
-    long hi = readSmall(n - 32);
-    return (hi << 32) | readSmall(32);
-  }
-
-  /** Reads 1..56 bits. */
-  private long readSmall(int n) {
-    if (avail < n) {
-      refill();
-    }
-    long v = win >>> (64 - n);
-    win <<= n;
-    avail -= n;
-    return v;
-  }
-
-  /** Tops the window up to at least 57 bits; precondition: {@code avail <= 56}. */
-  private void refill() {
-    int p = bp;
-    int a = avail;
-    if (p <= fastLimit) {
-      win |= ((long) LONG_BE.get(data, p)) >>> a;
-      int k = (64 - a) >>> 3;
-      bp = p + k;
-      avail = a + (k << 3);
-    } else {
-      refillSlow(p, a);
-    }
-  }
-
-  private void refillSlow(int p, int a) {
-    long w = win;
-    byte[] d = data;
-    while (a <= 56) {
-      long b = p < d.length ? d[p] & 0xFFL : 0L;
-      w |= b << (56 - a);
-      p++;
-      a += 8;
-    }
-    win = w;
-    bp = p;
-    avail = a;
-  }
-
-  /** False (with the error set) when the bits consumed so far run past the chunk's end. */
-  private boolean checkInside() {
-    if (((long) bp << 3) - avail > ((long) end << 3)) {
-      return fail("data ends inside the sample (chunk of " + (end - start) + " bytes)");
-    }
-    return true;
+  private boolean truncated() {
+    return fail("data ends inside the sample (chunk of " + (end - start) + " bytes)");
   }
 
   private boolean readFirst() {
-    int p = bp;
+    int p = (int) (pos >>> 3);
     long u = 0;
     for (int i = 0, shift = 0; ; i++, shift += 7) {
       if (p >= end) {
@@ -275,21 +350,21 @@ public final class XorIterator implements ChunkIterator {
     }
     t = Varints.unzigzag(u);
     vbits = (long) LONG_BE.get(data, p);
-    bp = p + 8;
+    pos = (long) (p + 8) << 3;
     read = 1;
     current = true;
     return true;
   }
 
   private boolean readSecond() {
-    int p = bp;
+    int bp = (int) (pos >>> 3);
     long u = 0;
     for (int i = 0, shift = 0; ; i++, shift += 7) {
-      if (p >= end) {
+      if (bp >= end) {
         return fail(
             "data ends inside the second timestamp (chunk of " + (end - start) + " bytes)");
       }
-      int b = data[p++] & 0xFF;
+      int b = data[bp++] & 0xFF;
       if (i == 9 && b > 1) {
         return fail("second timestamp delta varint overflows 64 bits");
       }
@@ -298,10 +373,15 @@ public final class XorIterator implements ChunkIterator {
         break;
       }
     }
-    bp = p;
-    if (!readValue()) {
-      return false;
+    long p = (long) bp << 3;
+    if (p > safeLimit) {
+      p = moveToTail(p);
     }
+    p = readValue(data, p);
+    if (p > endBits) {
+      return p == Long.MAX_VALUE ? false : truncated();
+    }
+    pos = p;
     tDelta = u;
     t += u;
     read = 2;

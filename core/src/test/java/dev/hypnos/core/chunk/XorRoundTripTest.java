@@ -98,6 +98,46 @@ class XorRoundTripTest {
     assertThat(it.error()).isNull();
   }
 
+
+  /** Decodes with the batch method in random batch sizes, mixed with single next() calls. */
+  static void assertBatchDecodes(XorIterator it, Series s, SplittableRandom r) {
+    int n = s.size();
+    long[] ts = new long[n + 10];
+    double[] vs = new double[n + 10];
+    int got = 0;
+    while (true) {
+      int k;
+      if (r.nextInt(5) == 0) {
+        if (!it.next()) {
+          break;
+        }
+        ts[got] = it.timestamp();
+        vs[got] = it.value();
+        k = 1;
+      } else {
+        int max = r.nextInt(0, 40);
+        k = it.next(ts, vs, got, Math.min(max, ts.length - got));
+        if (k == 0 && max > 0) {
+          break;
+        }
+        if (k > 0) {
+          assertThat(it.hasCurrent()).isTrue();
+          assertThat(it.timestamp()).isEqualTo(ts[got + k - 1]);
+          assertThat(it.valueBits()).isEqualTo(Double.doubleToRawLongBits(vs[got + k - 1]));
+        }
+      }
+      got += k;
+    }
+    assertThat(got).isEqualTo(n);
+    for (int i = 0; i < n; i++) {
+      assertThat(ts[i]).as("t of sample %d", i).isEqualTo(s.ts[i]);
+      assertThat(Double.doubleToRawLongBits(vs[i])).as("v of sample %d", i).isEqualTo(s.bits[i]);
+    }
+    assertThat(it.hasCurrent()).isFalse();
+    assertThat(it.error()).isNull();
+    assertThat(it.next(ts, vs, 0, 5)).isZero();
+  }
+
   @Test
   void randomizedRoundTripsAreBitExact() {
     SplittableRandom r = new SplittableRandom(42);
@@ -114,6 +154,7 @@ class XorRoundTripTest {
       byte[] b = encode(s);
       assertThat(((b[0] & 0xFF) << 8) | (b[1] & 0xFF)).isEqualTo(n);
       assertDecodes(XorChunk.wrap(b).iterator(it), s);
+      assertBatchDecodes(XorChunk.wrap(b).iterator(it), s, r);
     }
   }
 
@@ -144,6 +185,7 @@ class XorRoundTripTest {
     for (int pass = 0; pass < 2; pass++) {
       for (int i = all.length - 1; i >= 0; i--) {
         assertDecodes(it.reset(file, offsets[i], encoded[i].length), all[i]);
+        assertBatchDecodes(it.reset(file, offsets[i], encoded[i].length), all[i], r);
       }
     }
     XorChunk view = XorChunk.wrap(file, offsets[3], encoded[3].length);
@@ -276,6 +318,17 @@ class XorRoundTripTest {
           assertThat(n).isEqualTo(s.size());
           assertThat(full[full.length - 1]).isZero();
         }
+        String error = it.error();
+        it.reset(full, 0, cut);
+        long[] bts = new long[s.size() + 1];
+        double[] bvs = new double[s.size() + 1];
+        int b = 0;
+        int k;
+        while ((k = it.next(bts, bvs, b, Math.min(7, bts.length - b))) > 0) {
+          b += k;
+        }
+        assertThat(b).isEqualTo(n);
+        assertThat(it.error()).isEqualTo(error);
         // Also as an exact-size copy, where loads past the end hit the array's end.
         it.reset(Arrays.copyOf(full, cut), 0, cut);
         int m = 0;
@@ -365,6 +418,12 @@ class XorRoundTripTest {
         n++;
       }
       assertThat(n).isLessThanOrEqualTo(it.numSamples());
+      String error = it.error();
+      it.reset(b, 0, b.length);
+      long[] ts = new long[n + 5];
+      double[] vs = new double[n + 5];
+      assertThat(it.next(ts, vs, 0, ts.length)).isEqualTo(n);
+      assertThat(it.error()).isEqualTo(error);
     }
   }
 
