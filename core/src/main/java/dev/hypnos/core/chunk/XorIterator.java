@@ -113,15 +113,19 @@ public final class XorIterator implements ChunkIterator {
     long dod = 0;
     if (w >= 0) {
       p += 1;
+      w <<= 1;
     } else if ((w << 1) >= 0) {
       long b = (w << 2) >>> 50;
       dod = b > 8192 ? b - 16384 : b;
       p += 16;
+      w <<= 16;
     } else {
       dod = wideDod(d, w, p);
       p += (w << 2) >= 0 ? 20 : (w << 3) >= 0 ? 24 : 68;
+      w = peek64(d, p);
     }
-    p = readValue(d, p);
+    // w now holds at least 33 valid bits at p: enough for the value's control bits and header.
+    p = w >= 0 ? p + 1 : changedValue(d, w, p);
     if (p > endBits) {
       return p != Long.MAX_VALUE && truncated();
     }
@@ -181,15 +185,17 @@ public final class XorIterator implements ChunkIterator {
       long w = ((long) LONG_BE.get(d, (int) (p >>> 3))) << (p & 7);
       if (w >= 0) {
         p += 1;
+        w <<= 1;
       } else if ((w << 1) >= 0) {
         long b = (w << 2) >>> 50;
         dl += b > 8192 ? b - 16384 : b;
         p += 16;
+        w <<= 16;
       } else {
         dl += wideDod(d, w, p);
         p += (w << 2) >= 0 ? 20 : (w << 3) >= 0 ? 24 : 68;
+        w = peek64(d, p);
       }
-      w = peek64(d, p);
       if (w >= 0) {
         p += 1;
       } else {
