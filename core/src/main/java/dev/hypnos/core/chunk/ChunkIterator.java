@@ -39,7 +39,7 @@ public interface ChunkIterator {
   /** Timestamp in milliseconds of the current sample. */
   long timestamp();
 
-  /** Value of the current sample (may be the stale marker NaN, see {@code StaleNaN}). */
+  /** Value of the current sample (may be the stale marker NaN, see {@link Values#isStaleNaN}). */
   double value();
 
   /** A description of why iteration stopped early on corrupt data, or null. */
