@@ -56,12 +56,7 @@ class ToolsAgainstPromtoolTest {
     Path bucket = s3.createBucket("metrics");
     Promtool.copyTree(blocksDir, bucket);
     s3Config = tmp.resolve("s3.yml");
-    Files.writeString(s3Config, s3Yaml("metrics", s3.secretKey()));
-  }
-
-  static String s3Yaml(String bucket, String secret) {
-    return "type: S3\nconfig:\n  bucket: " + bucket + "\n  endpoint: " + s3.hostPort() + "\n  region: us-east-1\n"
-        + "  access_key: " + s3.accessKey() + "\n  secret_key: " + secret + "\n  insecure: true\n";
+    Files.writeString(s3Config, S3Yaml.s3Yaml(s3, "metrics", s3.secretKey()));
   }
 
   @AfterAll
