@@ -30,7 +30,11 @@ final class Re2Parser {
   static final int UNGREEDY = 8;
 
   private static final int MAX_REPEAT = 1000;
-  private static final int MAX_DEPTH = 1000;
+  /**
+   * Group nesting limit. Go allows 1000; we stop at 100 so that parsing, translation and
+   * java.util.regex (all recursive) stay well inside a thread's default stack.
+   */
+  static final int MAX_DEPTH = 100;
 
   private final String s;
   private int pos;
