@@ -81,6 +81,19 @@ class Re2RegexTest {
   }
 
   @Test
+  void catastrophicBacktrackingEndsWithAClearError() {
+    Re2Regex evil = Re2Regex.compile("((a+)+)+b");
+    assertThat(evil.strategy()).isEqualTo(Strategy.PATTERN);
+    assertThat(evil.matches("aaab")).isTrue();
+    assertThatThrownBy(() -> evil.matches("a".repeat(40) + "c"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("gave up after");
+    // Ordinary expressions on long values stay far below the bound.
+    assertThat(Re2Regex.compile("(?:[a-z]+-)+[0-9]+").matches("abc-".repeat(500) + "42")).isTrue();
+    assertThat(Re2Regex.compile("[a-z]+(-[0-9]+)?x?.*y").matches("abc".repeat(100_000) + "-1y")).isTrue();
+  }
+
+  @Test
   void deepNestingIsLimited() {
     // Go allows 1000 levels; we allow 100, which keeps the recursive stages off the stack's end.
     assertThat(Re2Regex.compile("(".repeat(100) + "a" + ")".repeat(100)).matches("a")).isTrue();
