@@ -222,8 +222,8 @@ final class Re2Parser {
     while (i < s.length() && isDigit(s.charAt(i))) {
       i++;
     }
-    if (i == start || i >= s.length()) {
-      return null;
+    if (i == start || i >= s.length() || (i - start > 1 && s.charAt(start) == '0')) {
+      return null; // no digits, or a leading zero: RE2 reads the '{' as a literal
     }
     int min = parseCount(s.substring(start, i));
     int max;
@@ -235,7 +235,7 @@ final class Re2Parser {
       while (i < s.length() && isDigit(s.charAt(i))) {
         i++;
       }
-      if (i >= s.length() || s.charAt(i) != '}') {
+      if (i >= s.length() || s.charAt(i) != '}' || (i - mstart > 1 && s.charAt(mstart) == '0')) {
         return null;
       }
       max = i == mstart ? -1 : parseCount(s.substring(mstart, i));
@@ -306,10 +306,11 @@ final class Re2Parser {
     int start = pos;
     int[] inner = {flags[0]};
     if (s.startsWith("(?", pos)) {
-      boolean named = s.startsWith("(?P<", pos)
-          || (s.startsWith("(?<", pos) && !s.startsWith("(?<=", pos) && !s.startsWith("(?<!", pos));
+      // Only Python's (?P<name>...) form: Go before 1.22, and the regexp fork Prometheus uses,
+      // reject the (?<name>...) form (as "invalid or unsupported Perl syntax: `(?<`").
+      boolean named = s.startsWith("(?P<", pos) && s.length() - pos > 4;
       if (named) {
-        int nameStart = pos + (s.charAt(pos + 2) == 'P' ? 4 : 3);
+        int nameStart = pos + 4;
         int end = s.indexOf('>', nameStart);
         if (end < 0) {
           throw new RegexSyntaxException("invalid named capture", s.substring(start), null);
@@ -382,7 +383,9 @@ final class Re2Parser {
     if (i == pos + 2) {
       return switch (c) {
         case '=', '!' -> "lookahead assertions are not supported by RE2";
-        case '<' -> "lookbehind assertions are not supported by RE2";
+        case '<' -> i + 1 < s.length() && (s.charAt(i + 1) == '=' || s.charAt(i + 1) == '!')
+            ? "lookbehind assertions are not supported by RE2"
+            : "named groups are written (?P<name>...) in RE2";
         case '>' -> "atomic groups are not supported by RE2";
         case '#' -> "comments are not supported by RE2";
         default -> null;
