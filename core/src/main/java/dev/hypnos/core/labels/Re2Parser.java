@@ -80,6 +80,7 @@ final class Re2Parser {
       if (s.startsWith("\\Q", pos)) {
         List<RegexNode> lits = quotedLiterals(flags[0]);
         if (lits.isEmpty()) {
+          repeatLastItem(items, flags[0]);
           continue;
         }
         items.addAll(lits.subList(0, lits.size() - 1));
@@ -88,7 +89,8 @@ final class Re2Parser {
         atom = parseAtom(flags);
       }
       if (atom == null) {
-        continue; // a flag group such as (?i)
+        repeatLastItem(items, flags[0]); // a flag group such as (?i) is transparent to a quantifier
+        continue;
       }
       items.add(parseRepeats(atom, flags[0], atomStart));
     }
@@ -96,6 +98,18 @@ final class Re2Parser {
       return new Empty();
     }
     return items.size() == 1 ? items.get(0) : new Concat(List.copyOf(items));
+  }
+
+  /**
+   * After a construct that produces nothing ({@code (?i)}, {@code \Q\E}), Go applies a following
+   * quantifier to the item before it, as if the construct were not there.
+   */
+  private void repeatLastItem(List<RegexNode> items, int flags) {
+    if (!items.isEmpty() && pos < s.length() && "*+?{".indexOf(s.charAt(pos)) >= 0
+        && (s.charAt(pos) != '{' || tryParseCount(pos) != null)) {
+      RegexNode last = items.remove(items.size() - 1);
+      items.add(parseRepeats(last, flags, pos));
+    }
   }
 
   private List<RegexNode> quotedLiterals(int flags) {
