@@ -4,7 +4,13 @@
 // and DotNL flags, then fully anchored. Input: re2-cases.json ({"regexes": [...], "inputs": [...]}).
 // Output: one JSON object per regex: {"re": ..., "error": ...} or {"re": ..., "matches": [bool...]}.
 //
-// Run: go run ./core/src/test/go/re2oracle < cases.json > oracle.jsonl
+// Run from this directory (any Go toolchain; Debian's golang-go 1.19 was used):
+//
+//	GO111MODULE=off go run main.go < ../../resources/dev/hypnos/core/labels/re2-cases.json \
+//	    > ../../resources/dev/hypnos/core/labels/re2-oracle.jsonl
+//
+// Go's standard regexp stands in for the grafana/regexp fork that Prometheus uses: both share
+// the syntax package's parser (the fork, like Go before 1.22, rejects (?<name>...)).
 package main
 
 import (

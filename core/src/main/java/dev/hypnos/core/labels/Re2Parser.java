@@ -30,7 +30,11 @@ final class Re2Parser {
   static final int UNGREEDY = 8;
 
   private static final int MAX_REPEAT = 1000;
-  private static final int MAX_DEPTH = 1000;
+  /**
+   * Group nesting limit. Go allows 1000; we stop at 100 so that parsing, translation and
+   * java.util.regex (all recursive) stay well inside a thread's default stack.
+   */
+  static final int MAX_DEPTH = 100;
 
   private final String s;
   private int pos;
@@ -76,6 +80,7 @@ final class Re2Parser {
       if (s.startsWith("\\Q", pos)) {
         List<RegexNode> lits = quotedLiterals(flags[0]);
         if (lits.isEmpty()) {
+          repeatLastItem(items, flags[0]);
           continue;
         }
         items.addAll(lits.subList(0, lits.size() - 1));
@@ -84,7 +89,8 @@ final class Re2Parser {
         atom = parseAtom(flags);
       }
       if (atom == null) {
-        continue; // a flag group such as (?i)
+        repeatLastItem(items, flags[0]); // a flag group such as (?i) is transparent to a quantifier
+        continue;
       }
       items.add(parseRepeats(atom, flags[0], atomStart));
     }
@@ -92,6 +98,18 @@ final class Re2Parser {
       return new Empty();
     }
     return items.size() == 1 ? items.get(0) : new Concat(List.copyOf(items));
+  }
+
+  /**
+   * After a construct that produces nothing ({@code (?i)}, {@code \Q\E}), Go applies a following
+   * quantifier to the item before it, as if the construct were not there.
+   */
+  private void repeatLastItem(List<RegexNode> items, int flags) {
+    if (!items.isEmpty() && pos < s.length() && "*+?{".indexOf(s.charAt(pos)) >= 0
+        && (s.charAt(pos) != '{' || tryParseCount(pos) != null)) {
+      RegexNode last = items.remove(items.size() - 1);
+      items.add(parseRepeats(last, flags, pos));
+    }
   }
 
   private List<RegexNode> quotedLiterals(int flags) {
@@ -218,8 +236,8 @@ final class Re2Parser {
     while (i < s.length() && isDigit(s.charAt(i))) {
       i++;
     }
-    if (i == start || i >= s.length()) {
-      return null;
+    if (i == start || i >= s.length() || (i - start > 1 && s.charAt(start) == '0')) {
+      return null; // no digits, or a leading zero: RE2 reads the '{' as a literal
     }
     int min = parseCount(s.substring(start, i));
     int max;
@@ -231,7 +249,7 @@ final class Re2Parser {
       while (i < s.length() && isDigit(s.charAt(i))) {
         i++;
       }
-      if (i >= s.length() || s.charAt(i) != '}') {
+      if (i >= s.length() || s.charAt(i) != '}' || (i - mstart > 1 && s.charAt(mstart) == '0')) {
         return null;
       }
       max = i == mstart ? -1 : parseCount(s.substring(mstart, i));
@@ -302,10 +320,11 @@ final class Re2Parser {
     int start = pos;
     int[] inner = {flags[0]};
     if (s.startsWith("(?", pos)) {
-      boolean named = s.startsWith("(?P<", pos)
-          || (s.startsWith("(?<", pos) && !s.startsWith("(?<=", pos) && !s.startsWith("(?<!", pos));
+      // Only Python's (?P<name>...) form: Go before 1.22, and the regexp fork Prometheus uses,
+      // reject the (?<name>...) form (as "invalid or unsupported Perl syntax: `(?<`").
+      boolean named = s.startsWith("(?P<", pos) && s.length() - pos > 4;
       if (named) {
-        int nameStart = pos + (s.charAt(pos + 2) == 'P' ? 4 : 3);
+        int nameStart = pos + 4;
         int end = s.indexOf('>', nameStart);
         if (end < 0) {
           throw new RegexSyntaxException("invalid named capture", s.substring(start), null);
@@ -378,7 +397,9 @@ final class Re2Parser {
     if (i == pos + 2) {
       return switch (c) {
         case '=', '!' -> "lookahead assertions are not supported by RE2";
-        case '<' -> "lookbehind assertions are not supported by RE2";
+        case '<' -> i + 1 < s.length() && (s.charAt(i + 1) == '=' || s.charAt(i + 1) == '!')
+            ? "lookbehind assertions are not supported by RE2"
+            : "named groups are written (?P<name>...) in RE2";
         case '>' -> "atomic groups are not supported by RE2";
         case '#' -> "comments are not supported by RE2";
         default -> null;

@@ -28,6 +28,13 @@ import org.jspecify.annotations.Nullable;
  * java.util.regex pattern that uses no flags and no construct whose meaning differs between the
  * dialects ({@code $}, {@code \s}, {@code \b}, case folding and the like are spelled out).
  *
+ * <p>Limits: groups nest at most 100 deep (Go allows 1000). The pattern fallback uses
+ * java.util.regex, which recurses on some loops ({@code (ab|cd)*} and the like) once per iteration:
+ * on very long values such a match may exhaust the stack, reported as an IllegalStateException.
+ * Single-character loops ({@code .*}, {@code [a-z]+}, {@code (a|b)*}) run iteratively. Where
+ * java.util.regex would backtrack exponentially ({@code ((a+)+)+b}), matching gives up after a bound
+ * on character reads (1M + 10k per char of the value) with an IllegalStateException.
+ *
  * <p>Concurrency: immutable, safe to share. Matching allocates only on the pattern fallback.
  */
 public final class Re2Regex {
@@ -66,13 +73,17 @@ public final class Re2Regex {
 
   private Re2Regex(String source) {
     this.source = source;
-    RegexNode root = Re2Parser.parse(source);
-    this.javaRegex = JavaEmitter.emit(root);
+    RegexNode root;
     try {
+      root = Re2Parser.parse(source);
+      this.javaRegex = JavaEmitter.emit(root);
       this.pattern = Pattern.compile(javaRegex);
     } catch (PatternSyntaxException e) {
-      throw new IllegalStateException("translate regex \"" + source + "\" to java.util.regex gave \"" + javaRegex
+      throw new IllegalStateException("translate regex \"" + source + "\" to java.util.regex gave \"" + javaRegex()
           + "\", which does not compile: " + e.getDescription(), e);
+    } catch (StackOverflowError e) {
+      // A safety net on small thread stacks: the nesting limit normally stops such input first.
+      throw new RegexSyntaxException("expression nests too deeply", source, "nested beyond this thread's stack");
     }
     List<RegexNode> items = flatten(stripTextAnchors(root));
     @Nullable String lit = literalOf(items, false);
@@ -140,13 +151,28 @@ public final class Re2Regex {
       case ANY -> true;
       case NON_EMPTY -> !s.isEmpty();
       case LITERAL_FOLD -> CaseFolding.equalsFolded(s, literal);
-      case PATTERN -> pattern.matcher(s).matches();
+      case PATTERN -> matchPattern(s);
     };
+  }
+
+  private boolean matchPattern(String s) {
+    StepLimitedChars chars = new StepLimitedChars(s, 1_000_000L + 10_000L * s.length());
+    try {
+      return pattern.matcher(chars).matches();
+    } catch (StepLimitedChars.LimitReached e) {
+      throw new IllegalStateException("match regex \"" + source + "\" against a value of " + s.length()
+          + " chars: gave up after " + chars.limit + " character reads (java.util.regex backtracks"
+          + " exponentially on this expression, where RE2 would not)", e);
+    } catch (StackOverflowError e) {
+      // java.util.regex recurses per nested loop iteration; give a clear error instead of an Error.
+      throw new IllegalStateException("match regex \"" + source + "\" against a value of " + s.length()
+          + " chars: too deep for java.util.regex on this thread's stack", e);
+    }
   }
 
   /** The answer of the translated pattern alone, bypassing fast paths (for tests). */
   boolean matchesWithPattern(String s) {
-    return pattern.matcher(s).matches();
+    return matchPattern(s);
   }
 
   /**
@@ -176,6 +202,52 @@ public final class Re2Regex {
   @Override
   public String toString() {
     return source;
+  }
+
+  /**
+   * The value as java.util.regex reads it, counting reads, so that catastrophic backtracking
+   * (which RE2's automata never do) ends with an exception instead of running for hours.
+   */
+  private static final class StepLimitedChars implements CharSequence {
+    private final String s;
+    private final long limit;
+    private long reads;
+
+    StepLimitedChars(String s, long limit) {
+      this.s = s;
+      this.limit = limit;
+    }
+
+    @Override
+    public char charAt(int index) {
+      if (++reads > limit) {
+        throw new LimitReached();
+      }
+      return s.charAt(index);
+    }
+
+    @Override
+    public int length() {
+      return s.length();
+    }
+
+    @Override
+    public CharSequence subSequence(int start, int end) {
+      return s.subSequence(start, end);
+    }
+
+    @Override
+    public String toString() {
+      return s;
+    }
+
+    static final class LimitReached extends RuntimeException {
+      private static final long serialVersionUID = 1L;
+
+      LimitReached() {
+        super(null, null, false, false);
+      }
+    }
   }
 
   // ---- analysis ----

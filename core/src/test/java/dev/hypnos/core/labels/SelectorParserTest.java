@@ -57,7 +57,6 @@ class SelectorParserTest {
       \\n                 => |\n|
       \\"                 => "
       \\\\                => \\
-      \\t\\r\\a\\b\\f\\v  => |\t\r\u0007\b\f\u000b|
       \\u00e9             => é
       \\U0001F600         => \uD83D\uDE00
       \\x41               => A
@@ -67,6 +66,11 @@ class SelectorParserTest {
       """)
   void escapeSequencesAsInPromqlStrings(String escaped, String expected) {
     assertThat(SelectorParser.parse("{a=\"" + escaped + "\"}").get(0).value()).isEqualTo(expected);
+  }
+
+  @Test
+  void controlCharacterEscapes() {
+    assertThat(SelectorParser.parse("{a=\"\\t\\r\\a\\b\\f\\v\"}").get(0).value()).isEqualTo("\t\r\u0007\b\f\u000b");
   }
 
   @Test
