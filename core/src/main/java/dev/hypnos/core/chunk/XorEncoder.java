@@ -32,9 +32,13 @@ public final class XorEncoder {
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
   private static final int NO_WINDOW = 0xFF;
 
+  /** Whole 64-bit words written so far (the header's 16 bits are left zero here). */
   private byte[] buf;
-  /** Bits written, the 16 header bits included. */
-  private int bitPos;
+  /** Bytes of {@link #buf} holding flushed words. */
+  private int bytePos;
+  /** Pending bits, the last {@link #accBits} of them valid (higher bits are ignored). */
+  private long acc;
+  private int accBits;
   private int count;
   private long prevT;
   private long prevBits;
@@ -56,8 +60,9 @@ public final class XorEncoder {
 
   /** Forgets all samples, keeping the buffer. */
   public void reset() {
-    Arrays.fill(buf, 0, Math.min(buf.length, (bitPos >>> 3) + 16), (byte) 0);
-    bitPos = 16;
+    bytePos = 0;
+    acc = 0;
+    accBits = 16; // the sample count, filled in by bytes()
     count = 0;
     prevT = 0;
     prevBits = 0;
@@ -83,7 +88,7 @@ public final class XorEncoder {
       }
       ensure();
       if (dod == 0) {
-        bitPos++;
+        writeBits(0, 1);
       } else if (dod >= -8191 && dod <= 8192) {
         writeBits((0b10L << 14) | (dod & 0x3FFF), 16);
       } else if (dod >= -65535 && dod <= 65536) {
@@ -122,7 +127,7 @@ public final class XorEncoder {
   private void writeValue(long bits) {
     long x = bits ^ prevBits;
     if (x == 0) {
-      bitPos++;
+      writeBits(0, 1);
       endsWithByteWrite = false;
       return;
     }
@@ -154,31 +159,31 @@ public final class XorEncoder {
     writeBits(u, 8);
   }
 
-  /** Makes room for the largest sample (under 200 bits) plus an 8-byte write window. */
+  /** Makes room for the largest sample (under 200 bits, so at most four word flushes). */
   private void ensure() {
-    int need = (bitPos >>> 3) + 48;
+    int need = bytePos + 40;
     if (need > buf.length) {
       buf = Arrays.copyOf(buf, Math.max(need, buf.length * 2));
     }
   }
 
-  /** Writes the low {@code n} bits of {@code v} (1..64), MSB first, at {@link #bitPos}. */
+  /**
+   * Appends the low {@code n} bits of {@code v} (1..64; bits above {@code n} must be zero), MSB
+   * first, flushing a 64-bit word when the accumulator fills.
+   */
   private void writeBits(long v, int n) {
-    int p = bitPos;
-    int idx = p >>> 3;
-    int room = 64 - (p & 7);
-    if (n < 64) {
-      v &= (1L << n) - 1;
+    int free = 64 - accBits;
+    if (n < free) {
+      acc = (acc << n) | v;
+      accBits += n;
+      return;
     }
-    long cur = (long) LONG_BE.get(buf, idx);
-    if (n <= room) {
-      LONG_BE.set(buf, idx, cur | (v << (room - n)));
-    } else {
-      int rest = n - room;
-      LONG_BE.set(buf, idx, cur | (v >>> rest));
-      buf[idx + 8] |= (byte) (v << (8 - rest));
-    }
-    bitPos = p + n;
+    int rest = n - free;
+    long word = accBits == 0 ? v : (acc << free) | (v >>> rest);
+    LONG_BE.set(buf, bytePos, word);
+    bytePos += 8;
+    acc = v;
+    accBits = rest;
   }
 
   /** Number of samples appended. */
@@ -188,8 +193,8 @@ public final class XorEncoder {
 
   /** Size in bytes of the chunk as it stands, the 2-byte header included. */
   public int byteLength() {
-    int len = (bitPos + 7) >>> 3;
-    if (endsWithByteWrite && (bitPos & 7) == 0) {
+    int len = bytePos + ((accBits + 7) >>> 3);
+    if (endsWithByteWrite && (accBits & 7) == 0) {
       len++;
     }
     return len;
@@ -203,6 +208,14 @@ public final class XorEncoder {
   /** A copy of the chunk bytes as they stand (count header first; no encoding byte, no CRC). */
   public byte[] bytes() {
     byte[] out = Arrays.copyOf(buf, byteLength());
+    long pending = accBits == 0 ? 0 : acc << (64 - accBits);
+    int n = (accBits + 7) >>> 3;
+    for (int i = 0; i < n; i++) {
+      out[bytePos + i] = (byte) (pending >>> (56 - 8 * i));
+    }
+    if (bytePos + n < out.length) {
+      out[bytePos + n] = 0; // the trailing zero byte; the buffer may hold an older chunk there
+    }
     out[0] = (byte) (count >>> 8);
     out[1] = (byte) count;
     return out;
