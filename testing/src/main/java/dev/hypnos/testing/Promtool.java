@@ -1,8 +1,8 @@
 package dev.hypnos.testing;
 
 import dev.hypnos.core.block.BlockId;
+import dev.hypnos.core.util.IoUtil;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -173,19 +173,6 @@ public final class Promtool {
 
   /** Deletes a directory tree; missing is fine. */
   public static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(root)) {
-      s.sorted(Collections.reverseOrder()).forEach(p -> {
-        try {
-          Files.delete(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
-    }
+    IoUtil.deleteTree(root);
   }
 }

@@ -14,14 +14,12 @@ import dev.hypnos.core.objstore.ObjectNotFoundException;
 import dev.hypnos.core.storage.MergeSeriesSet;
 import dev.hypnos.core.storage.Series;
 import dev.hypnos.core.storage.SeriesSet;
+import dev.hypnos.core.util.IoUtil;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -101,8 +99,8 @@ public final class BlockDump implements Callable<Integer> {
       throw e.getCause();
     } finally {
       out.flush();
-      closeAll(readers);
-      deleteTree(work);
+      IoUtil.closeAll(readers);
+      IoUtil.deleteTree(work);
     }
     return 0;
   }
@@ -163,42 +161,5 @@ public final class BlockDump implements Callable<Integer> {
         }
       }
     }
-  }
-
-  private static void closeAll(List<BlockReader> readers) throws IOException {
-    IOException first = null;
-    for (BlockReader r : readers) {
-      try {
-        r.close();
-      } catch (IOException e) {
-        if (first == null) {
-          first = e;
-        } else {
-          first.addSuppressed(e);
-        }
-      }
-    }
-    if (first != null) {
-      throw first;
-    }
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-        Files.delete(dir);
-        return FileVisitResult.CONTINUE;
-      }
-    });
   }
 }

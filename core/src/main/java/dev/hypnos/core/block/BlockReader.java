@@ -4,11 +4,13 @@ import dev.hypnos.core.index.IndexReader;
 import dev.hypnos.core.index.Postings;
 import dev.hypnos.core.index.SeriesBuilder;
 import dev.hypnos.core.io.FileInput;
+import dev.hypnos.core.util.IoUtil;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -133,24 +135,7 @@ public final class BlockReader implements Closeable {
 
   @Override
   public void close() throws IOException {
-    IOException first = null;
-    try {
-      chunks.close();
-    } catch (IOException e) {
-      first = e;
-    }
-    try {
-      index.close();
-    } catch (IOException e) {
-      if (first == null) {
-        first = e;
-      } else {
-        first.addSuppressed(e);
-      }
-    }
-    if (first != null) {
-      throw first;
-    }
+    IoUtil.closeAll(List.of(chunks, index));
   }
 
   @Override

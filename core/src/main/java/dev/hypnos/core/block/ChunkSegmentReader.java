@@ -5,6 +5,7 @@ import dev.hypnos.core.io.DecodeBuffer;
 import dev.hypnos.core.io.DecodeException;
 import dev.hypnos.core.io.FileInput;
 import dev.hypnos.core.io.RandomAccessInput;
+import dev.hypnos.core.util.IoUtil;
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
@@ -175,20 +176,6 @@ public final class ChunkSegmentReader implements Closeable {
 
   @Override
   public void close() throws IOException {
-    IOException first = null;
-    for (RandomAccessInput in : segments) {
-      try {
-        in.close();
-      } catch (IOException e) {
-        if (first == null) {
-          first = e;
-        } else {
-          first.addSuppressed(e);
-        }
-      }
-    }
-    if (first != null) {
-      throw first;
-    }
+    IoUtil.closeAll(segments);
   }
 }

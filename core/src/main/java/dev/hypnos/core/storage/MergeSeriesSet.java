@@ -2,6 +2,7 @@ package dev.hypnos.core.storage;
 
 import dev.hypnos.core.chunk.ChunkIterator;
 import dev.hypnos.core.labels.Labels;
+import dev.hypnos.core.util.IoUtil;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,21 +96,7 @@ public final class MergeSeriesSet implements SeriesSet {
 
   @Override
   public void close() throws IOException {
-    IOException first = null;
-    for (SeriesSet s : inputs) {
-      try {
-        s.close();
-      } catch (IOException e) {
-        if (first == null) {
-          first = e;
-        } else {
-          first.addSuppressed(e);
-        }
-      }
-    }
-    if (first != null) {
-      throw first;
-    }
+    IoUtil.closeAll(inputs);
   }
 
   private record MergedSeries(Labels labels, List<Series> parts) implements Series {
