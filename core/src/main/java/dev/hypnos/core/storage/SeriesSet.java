@@ -2,6 +2,7 @@ package dev.hypnos.core.storage;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.util.List;
 
 /**
  * A pull iterator over series sorted by labels ({@code Labels.compareTo}), each label set at
@@ -14,6 +15,11 @@ public interface SeriesSet extends Closeable {
   boolean next() throws IOException;
 
   Series at();
+
+  /** Warnings gathered while reading (e.g. a partial response); complete once next() returned false. */
+  default List<String> warnings() {
+    return List.of();
+  }
 
   @Override
   default void close() throws IOException {}
