@@ -79,15 +79,17 @@ public final class BlockDump implements Callable<Integer> {
     try (Bucket bucket = objstore.open()) {
       for (BlockId id : selectedBlocks(bucket)) {
         BlockMeta meta;
-        try {
-          meta = BucketBlocks.readMeta(bucket, id);
-        } catch (ObjectNotFoundException e) {
-          if (ids.isEmpty()) {
-            spec.commandLine().getErr().println(
-                "hypnos: warning: block " + id + " has no meta.json (a partial upload); skipped");
+        if (ids.isEmpty()) {
+          meta = BucketMetas.readOrWarn(bucket, id, spec.commandLine().getErr());
+          if (meta == null) {
             continue;
           }
-          throw new IOException("block " + id + " in " + bucket.name() + " has no meta.json (a partial upload?)");
+        } else {
+          try {
+            meta = BucketBlocks.readMeta(bucket, id);
+          } catch (ObjectNotFoundException e) {
+            throw new IOException("block " + id + " in " + bucket.name() + " has no meta.json (a partial upload?)");
+          }
         }
         if (meta.maxTime() <= minTime || meta.minTime() > maxTime) {
           continue;

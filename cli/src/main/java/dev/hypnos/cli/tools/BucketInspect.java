@@ -4,7 +4,6 @@ import dev.hypnos.core.block.BlockId;
 import dev.hypnos.core.block.BlockMeta;
 import dev.hypnos.core.block.BucketBlocks;
 import dev.hypnos.core.objstore.Bucket;
-import dev.hypnos.core.objstore.ObjectNotFoundException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -81,11 +80,8 @@ public final class BucketInspect implements Callable<Integer> {
     List<Row> rows = new ArrayList<>();
     try (Bucket bucket = objstore.open()) {
       for (BlockId id : BucketBlocks.list(bucket)) {
-        BlockMeta meta;
-        try {
-          meta = BucketBlocks.readMeta(bucket, id);
-        } catch (ObjectNotFoundException e) {
-          err.println("hypnos: warning: block " + id + " has no meta.json (a partial upload); skipped");
+        BlockMeta meta = BucketMetas.readOrWarn(bucket, id, err);
+        if (meta == null) {
           continue;
         }
         Map<String, String> ext = meta.thanos() == null ? Map.of() : meta.thanos().labels();

@@ -5,7 +5,6 @@ import dev.hypnos.core.block.BlockMeta;
 import dev.hypnos.core.block.BlockMetaJson;
 import dev.hypnos.core.block.BucketBlocks;
 import dev.hypnos.core.objstore.Bucket;
-import dev.hypnos.core.objstore.ObjectNotFoundException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -51,11 +50,8 @@ public final class BucketLs implements Callable<Integer> {
           out.println(id);
           continue;
         }
-        BlockMeta meta;
-        try {
-          meta = BucketBlocks.readMeta(bucket, id);
-        } catch (ObjectNotFoundException e) {
-          err.println("hypnos: warning: block " + id + " has no meta.json (a partial upload); skipped");
+        BlockMeta meta = BucketMetas.readOrWarn(bucket, id, err);
+        if (meta == null) {
           continue;
         }
         if (output == Output.json) {
