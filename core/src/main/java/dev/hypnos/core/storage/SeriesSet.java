@@ -6,8 +6,9 @@ import java.util.List;
 
 /**
  * A pull iterator over series sorted by labels ({@code Labels.compareTo}), each label set at
- * most once. Usage: {@code while (set.next()) { Series s = set.at(); }}. The series returned by
- * {@link #at} may be invalidated by the following {@link #next}.
+ * most once. Usage: {@code while (set.next()) { Series s = set.at(); }}. A series returned by
+ * {@link #at} stays usable after later calls to {@link #next} (consumers such as deduplication hold
+ * several at once), until the set is closed.
  *
  * <p>Concurrency: not thread-safe. Closing releases what the set holds open.
  */
