@@ -1,0 +1,452 @@
+package dev.hypnos.querier;
+
+import dev.hypnos.core.labels.Labels;
+import dev.hypnos.core.labels.Matcher;
+import dev.hypnos.core.util.XxHash64;
+import dev.hypnos.storeapi.ChunkData;
+import dev.hypnos.storeapi.LabelNamesRequest;
+import dev.hypnos.storeapi.LabelNamesResponse;
+import dev.hypnos.storeapi.LabelValuesRequest;
+import dev.hypnos.storeapi.LabelValuesResponse;
+import dev.hypnos.storeapi.PartialResponseStrategy;
+import dev.hypnos.storeapi.SeriesRequest;
+import dev.hypnos.storeapi.SeriesResponse;
+import dev.hypnos.storeapi.SeriesSink;
+import dev.hypnos.storeapi.StoreApi;
+import dev.hypnos.storeapi.StoreApiException;
+import dev.hypnos.storeapi.StoreChunk;
+import dev.hypnos.storeapi.StoreInfo;
+import dev.hypnos.storeapi.StoreSeries;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The querier's fan-out: one Store API over many stores. A request goes to every store whose time
+ * range and external labels can match it, one concurrent stream per store; the sorted streams are
+ * merged by labels, and every copy of a label set (from several stores, or repeated within one
+ * stream) becomes one series whose identical chunks (same hash and time range) are sent once.
+ *
+ * <p>A store that fails or does not answer within the response timeout is dropped from the answer
+ * with a warning naming it when the request allows a partial response, and fails the whole call
+ * otherwise.
+ *
+ * <p>Memory: each store stream is buffered by at most {@value #QUEUE_SIZE} responses; a store that
+ * cannot strip replica labels itself is buffered whole (its series must be re-sorted).
+ *
+ * <p>Concurrency: thread-safe; each call runs its store streams on virtual threads.
+ */
+public final class ProxyStore implements StoreApi, AutoCloseable {
+  static final int QUEUE_SIZE = 32;
+
+  /** One store as the fan-out sees it: a name for messages, its API, and its last Info. */
+  public record Member(String name, StoreApi api, StoreInfo info) {
+    public Member {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(api, "api");
+      Objects.requireNonNull(info, "info");
+    }
+  }
+
+  private final Supplier<? extends Collection<Member>> members;
+  private final Duration responseTimeout;
+  private final boolean partialLabelResponses;
+  private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+
+  /**
+   * @param members the stores to ask, read on every call (the endpoint set's healthy stores)
+   * @param responseTimeout how long to wait for a store's next response; zero for no limit
+   * @param partialLabelResponses whether label calls tolerate failed stores (with warnings)
+   */
+  public ProxyStore(Supplier<? extends Collection<Member>> members, Duration responseTimeout, boolean partialLabelResponses) {
+    this.members = members;
+    this.responseTimeout = responseTimeout;
+    this.partialLabelResponses = partialLabelResponses;
+  }
+
+  /** The stores that may hold data for this time range and these matchers. */
+  List<Member> selectStores(long minTime, long maxTime, List<Matcher> matchers) {
+    List<Member> out = new ArrayList<>();
+    for (Member m : members.get()) {
+      if (m.info.maxTime() < minTime || m.info.minTime() > maxTime) {
+        continue;
+      }
+      if (labelSetsMatch(m.info.labelSets(), matchers)) {
+        out.add(m);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Whether a store with these external label sets can hold series matching {@code matchers}: true
+   * when it has no label sets, or when some set has no label that a matcher rules out.
+   */
+  static boolean labelSetsMatch(List<Labels> labelSets, List<Matcher> matchers) {
+    if (labelSets.isEmpty()) {
+      return true;
+    }
+    outer:
+    for (Labels set : labelSets) {
+      for (Matcher m : matchers) {
+        String v = set.get(m.name());
+        if (v != null && !m.matches(v)) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------------------- series
+
+  /** What a store stream puts in its queue. */
+  private sealed interface Item {}
+
+  private record Response(SeriesResponse response) implements Item {}
+
+  private record Failed(Throwable error) implements Item {}
+
+  private enum End implements Item {
+    INSTANCE
+  }
+
+  /** The consumer's view of one store stream. */
+  private final class Stream {
+    final Member member;
+    final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(QUEUE_SIZE);
+    @Nullable Future<?> task;
+    @Nullable StoreSeries head;
+    int order;
+
+    Stream(Member member, int order) {
+      this.member = member;
+      this.order = order;
+    }
+  }
+
+  @Override
+  public void series(SeriesRequest request, SeriesSink sink) throws IOException {
+    List<Member> stores = selectStores(request.minTime(), request.maxTime(), request.matchers());
+    boolean partial = request.partialResponseStrategy() == PartialResponseStrategy.WARN;
+    List<Stream> streams = new ArrayList<>(stores.size());
+    try {
+      for (int i = 0; i < stores.size(); i++) {
+        Stream s = new Stream(stores.get(i), i);
+        streams.add(s);
+        s.task = executor.submit(() -> produce(s, request));
+      }
+      merge(streams, request, sink, partial);
+    } finally {
+      for (Stream s : streams) {
+        if (s.task != null) {
+          s.task.cancel(true);
+        }
+      }
+    }
+  }
+
+  /** Runs on a virtual thread: streams one store into its queue, then an end or failure marker. */
+  private void produce(Stream s, SeriesRequest request) {
+    boolean strip = !request.withoutReplicaLabels().isEmpty() && !s.member.info.supportsWithoutReplicaLabels();
+    SeriesRequest sub = strip ? withoutReplicaLabels(request, List.of()) : request;
+    try {
+      if (strip) {
+        // The store keeps replica labels: strip them here and re-sort its whole answer.
+        List<StoreSeries> all = new ArrayList<>();
+        s.member.api.series(sub, r -> {
+          if (r instanceof SeriesResponse.SeriesItem si) {
+            all.add(stripLabels(si.series(), request.withoutReplicaLabels()));
+          } else {
+            put(s, new Response(r));
+          }
+        });
+        all.sort(Comparator.comparing(StoreSeries::labels));
+        for (StoreSeries ss : all) {
+          put(s, new Response(new SeriesResponse.SeriesItem(ss)));
+        }
+      } else {
+        s.member.api.series(sub, r -> put(s, new Response(r)));
+      }
+      put(s, End.INSTANCE);
+    } catch (StoreApiException e) {
+      if (e.category() != StoreApiException.Category.CANCELLED || !Thread.currentThread().isInterrupted()) {
+        offerQuietly(s, new Failed(e));
+      }
+    } catch (Exception e) {
+      offerQuietly(s, new Failed(e));
+    }
+  }
+
+  private static void put(Stream s, Item item) {
+    try {
+      s.queue.put(item);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw StoreApiException.cancelled("series stream of store " + s.member.name + " cancelled by the querier");
+    }
+  }
+
+  private static void offerQuietly(Stream s, Item item) {
+    try {
+      s.queue.put(item);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static SeriesRequest withoutReplicaLabels(SeriesRequest r, List<String> labels) {
+    return new SeriesRequest(r.minTime(), r.maxTime(), r.matchers(), r.maxResolutionWindow(), r.aggregates(),
+        r.skipChunks(), labels, r.limit(), r.responseBatchSize(), r.shardInfo(), r.queryHints(), r.hints(),
+        r.partialResponseStrategy());
+  }
+
+  private static StoreSeries stripLabels(StoreSeries s, List<String> names) {
+    return new StoreSeries(s.labels().without(names.toArray(String[]::new)), s.chunks());
+  }
+
+  /**
+   * Pulls the next series of a stream into {@code head}, forwarding warnings and hints; false when
+   * the stream ended or failed (a failure is a warning or an exception, by {@code partial}).
+   */
+  private boolean advance(Stream s, SeriesSink sink, boolean partial) {
+    while (true) {
+      Item item;
+      try {
+        if (responseTimeout.isZero()) {
+          item = s.queue.take();
+        } else {
+          item = s.queue.poll(responseTimeout.toNanos(), TimeUnit.NANOSECONDS);
+          if (item == null) {
+            item = new Failed(StoreApiException.unavailable(
+                "no response within " + responseTimeout.toMillis() + "ms (--store.response-timeout)", null));
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw StoreApiException.cancelled("series fan-out interrupted");
+      }
+      switch (item) {
+        case Response r -> {
+          if (r.response() instanceof SeriesResponse.SeriesItem si) {
+            s.head = si.series();
+            return true;
+          }
+          sink.send(r.response());
+        }
+        case Failed f -> {
+          s.head = null;
+          if (s.task != null) {
+            s.task.cancel(true);
+          }
+          String msg = "store " + s.member.name + ": " + describe(f.error());
+          if (!partial) {
+            throw f.error() instanceof StoreApiException se
+                ? new StoreApiException(se.category(), msg, se)
+                : StoreApiException.unavailable(msg, f.error());
+          }
+          sink.warning(msg);
+          return false;
+        }
+        case End e -> {
+          s.head = null;
+          return false;
+        }
+      }
+    }
+  }
+
+  private static String describe(Throwable t) {
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+  }
+
+  private void merge(List<Stream> streams, SeriesRequest request, SeriesSink sink, boolean partial) {
+    PriorityQueue<Stream> heap = new PriorityQueue<>(
+        Comparator.<Stream, Labels>comparing(s -> Objects.requireNonNull(s.head).labels()).thenComparingInt(s -> s.order));
+    for (Stream s : streams) {
+      if (advance(s, sink, partial)) {
+        heap.add(s);
+      }
+    }
+    long sent = 0;
+    List<Stream> same = new ArrayList<>();
+    while (!heap.isEmpty()) {
+      Stream first = heap.poll();
+      StoreSeries series = Objects.requireNonNull(first.head);
+      same.clear();
+      same.add(first);
+      while (!heap.isEmpty() && Objects.requireNonNull(heap.peek().head).labels().equals(series.labels())) {
+        same.add(heap.poll());
+      }
+      // Every copy of this label set: from other stores, and repeated in one stream (a store that
+      // could not strip replica labels sends replicas one after another).
+      List<StoreSeries> parts = new ArrayList<>(same.size());
+      for (Stream s : same) {
+        parts.add(Objects.requireNonNull(s.head));
+        while (advance(s, sink, partial) && Objects.requireNonNull(s.head).labels().equals(series.labels())) {
+          parts.add(s.head);
+        }
+      }
+      if (parts.size() > 1) {
+        series = mergeChunks(parts);
+      }
+      sink.series(series);
+      sent++;
+      if (request.limit() > 0 && sent >= request.limit()) {
+        return;
+      }
+      for (Stream s : same) {
+        if (s.head != null) {
+          heap.add(s);
+        }
+      }
+    }
+  }
+
+  /**
+   * One series from several stores' copies: all chunks, those with equal content once, sorted by
+   * time (Thanos's {@code responseDeduplicator}).
+   */
+  static StoreSeries mergeChunks(List<StoreSeries> parts) {
+    List<StoreChunk> chunks = new ArrayList<>();
+    Set<Long> seen = new HashSet<>();
+    for (StoreSeries p : parts) {
+      for (StoreChunk c : p.chunks()) {
+        if (seen.add(chunkHash(c))) {
+          chunks.add(c);
+        }
+      }
+    }
+    chunks.sort(Comparator.comparingLong(StoreChunk::minTime).thenComparingLong(StoreChunk::maxTime));
+    return new StoreSeries(parts.get(0).labels(), chunks);
+  }
+
+  /** The hash of the first present part (raw, count, max, min, sum, counter), computed if unset. */
+  private static long chunkHash(StoreChunk c) {
+    ChunkData d = c.raw() != null ? c.raw()
+        : c.count() != null ? c.count()
+        : c.max() != null ? c.max()
+        : c.min() != null ? c.min()
+        : c.sum() != null ? c.sum()
+        : c.counter();
+    d = Objects.requireNonNull(d);
+    long h = d.hash() != 0 ? d.hash() : XxHash64.hash(d.array(), d.offset(), d.length());
+    // Mix in the time range: equal bytes over different ranges are different chunks.
+    return h * 31 + c.minTime() * 17 + c.maxTime();
+  }
+
+  // ---------------------------------------------------------------- labels
+
+  @Override
+  public LabelNamesResponse labelNames(LabelNamesRequest request) throws IOException {
+    TreeSet<String> names = new TreeSet<>(Labels::compareStrings);
+    List<String> warnings = new ArrayList<>();
+    fanOut(selectStores(request.start(), request.end(), request.matchers()), warnings, m -> {
+      LabelNamesResponse r = m.api.labelNames(request);
+      return () -> {
+        names.addAll(r.names());
+        warnings.addAll(r.warnings());
+      };
+    });
+    return new LabelNamesResponse(limit(names, request.limit()), warnings, null);
+  }
+
+  @Override
+  public LabelValuesResponse labelValues(LabelValuesRequest request) throws IOException {
+    TreeSet<String> values = new TreeSet<>(Labels::compareStrings);
+    List<String> warnings = new ArrayList<>();
+    fanOut(selectStores(request.start(), request.end(), request.matchers()), warnings, m -> {
+      LabelValuesResponse r = m.api.labelValues(request);
+      return () -> {
+        values.addAll(r.values());
+        warnings.addAll(r.warnings());
+      };
+    });
+    return new LabelValuesResponse(limit(values, request.limit()), warnings, null);
+  }
+
+  private static List<String> limit(TreeSet<String> set, long limit) {
+    List<String> all = List.copyOf(set);
+    return limit > 0 && all.size() > limit ? all.subList(0, (int) limit) : all;
+  }
+
+  /** A store call whose result is applied by the returned action, on the calling thread. */
+  @FunctionalInterface
+  private interface StoreCall {
+    Runnable call(Member m) throws Exception;
+  }
+
+  private void fanOut(List<Member> stores, List<String> warnings, StoreCall call) {
+    List<Future<Runnable>> futures = new ArrayList<>();
+    for (Member m : stores) {
+      futures.add(executor.submit(() -> call.call(m)));
+    }
+    for (int i = 0; i < futures.size(); i++) {
+      Member m = stores.get(i);
+      try {
+        Runnable apply = responseTimeout.isZero()
+            ? futures.get(i).get()
+            : futures.get(i).get(responseTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        apply.run();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        futures.forEach(f -> f.cancel(true));
+        throw StoreApiException.cancelled("label fan-out interrupted");
+      } catch (Exception e) {
+        futures.get(i).cancel(true);
+        Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+        String msg = "store " + m.name + ": "
+            + (e instanceof java.util.concurrent.TimeoutException
+                ? "no response within " + responseTimeout.toMillis() + "ms (--store.response-timeout)"
+                : describe(cause));
+        if (!partialLabelResponses) {
+          futures.forEach(f -> f.cancel(true));
+          throw StoreApiException.unavailable(msg, cause);
+        }
+        warnings.add(msg);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- info
+
+  @Override
+  public StoreInfo info() {
+    List<Labels> sets = new ArrayList<>();
+    long min = Long.MAX_VALUE;
+    long max = Long.MIN_VALUE;
+    for (Member m : members.get()) {
+      sets.addAll(m.info.labelSets());
+      min = Math.min(min, m.info.minTime());
+      max = Math.max(max, m.info.maxTime());
+    }
+    if (min > max) {
+      // No store: an empty range, as Thanos reports it.
+      min = Long.MAX_VALUE;
+      max = Long.MIN_VALUE;
+    }
+    return new StoreInfo(sets.stream().distinct().sorted().toList(), min, max, false, true, List.of());
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+  }
+}
