@@ -1,0 +1,233 @@
+package dev.hypnos.querier;
+
+import dev.hypnos.core.chunk.ChunkIterator;
+import dev.hypnos.core.dedup.DedupSeriesSet;
+import dev.hypnos.core.labels.Labels;
+import dev.hypnos.core.labels.Matcher;
+import dev.hypnos.core.storage.Querier;
+import dev.hypnos.core.storage.Queryable;
+import dev.hypnos.core.storage.SelectHints;
+import dev.hypnos.core.storage.Series;
+import dev.hypnos.core.storage.SeriesSet;
+import dev.hypnos.storeapi.LabelNamesRequest;
+import dev.hypnos.storeapi.LabelValuesRequest;
+import dev.hypnos.storeapi.PartialResponseStrategy;
+import dev.hypnos.storeapi.QueryHints;
+import dev.hypnos.storeapi.SeriesRequest;
+import dev.hypnos.storeapi.SeriesResponse;
+import dev.hypnos.storeapi.StoreApi;
+import dev.hypnos.storeapi.StoreApiException;
+import dev.hypnos.storeapi.StoreChunk;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * PromQL's view of a Store API (usually the {@link ProxyStore}): selects become Series requests,
+ * streamed back through a bounded queue, with replica labels stripped by the stores and the
+ * replicas merged by {@link DedupSeriesSet} when deduplication is on.
+ *
+ * <p>Concurrency: thread-safe; each select streams on its own virtual thread.
+ */
+public final class StoreApiQueryable implements Queryable, AutoCloseable {
+  /** Per-query options: replica labels to deduplicate by (empty = no dedup), algorithm, partial response. */
+  public record Options(List<String> replicaLabels, DedupSeriesSet.Algorithm algorithm, boolean partialResponse) {
+    public Options {
+      replicaLabels = List.copyOf(replicaLabels);
+    }
+  }
+
+  private static final int QUEUE_SIZE = 64;
+
+  private final StoreApi store;
+  private final Options options;
+  private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+
+  public StoreApiQueryable(StoreApi store, Options options) {
+    this.store = store;
+    this.options = options;
+  }
+
+  @Override
+  public Querier querier(long minTime, long maxTime) {
+    return new Querier() {
+      private final List<Future<?>> running = Collections.synchronizedList(new ArrayList<>());
+
+      @Override
+      public SeriesSet select(SelectHints hints, List<Matcher> matchers) {
+        long lo = Math.max(minTime, hints.start());
+        long hi = Math.min(maxTime, hints.end());
+        boolean dedup = !options.replicaLabels().isEmpty();
+        SeriesRequest request = SeriesRequest.builder(lo, hi, matchers)
+            .withoutReplicaLabels(dedup ? options.replicaLabels() : List.of())
+            .partialResponseStrategy(options.partialResponse() ? PartialResponseStrategy.WARN : PartialResponseStrategy.ABORT)
+            .responseBatchSize(64)
+            .queryHints(hints.func().isEmpty() && hints.step() == 0 ? null : queryHints(hints))
+            .build();
+        StreamedSet set = new StreamedSet(lo, hi, dedup && options.algorithm() == DedupSeriesSet.Algorithm.PENALTY,
+            DedupSeriesSet.isCounterFunction(hints.func()));
+        running.add(executor.submit(() -> set.produce(store, request)));
+        return dedup ? new DedupSeriesSet(set, options.algorithm(), hints.func()) : set;
+      }
+
+      @Override
+      public List<String> labelValues(String name, List<Matcher> matchers) throws IOException {
+        return store.labelValues(LabelValuesRequest.of(name, minTime, maxTime, matchers)).values();
+      }
+
+      @Override
+      public List<String> labelNames(List<Matcher> matchers) throws IOException {
+        return store.labelNames(LabelNamesRequest.of(minTime, maxTime, matchers)).names();
+      }
+
+      @Override
+      public void close() {
+        synchronized (running) {
+          running.forEach(f -> f.cancel(true));
+        }
+      }
+    };
+  }
+
+  private static QueryHints queryHints(SelectHints hints) {
+    return new QueryHints(hints.step(), hints.func(),
+        hints.grouping().isEmpty() ? null : new QueryHints.Grouping(hints.by(), hints.grouping()), hints.range());
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+  }
+
+  /** Pull side of one Series stream. */
+  private static final class StreamedSet implements SeriesSet {
+    private sealed interface Item {}
+
+    private record One(Series series) implements Item {}
+
+    private record Failed(Throwable error) implements Item {}
+
+    private enum End implements Item {
+      INSTANCE
+    }
+
+    private final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(QUEUE_SIZE);
+    private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+    private final long minTime;
+    private final long maxTime;
+    private final boolean penalty;
+    private final boolean counter;
+    private @Nullable Series current;
+    private boolean done;
+
+    StreamedSet(long minTime, long maxTime, boolean penalty, boolean counter) {
+      this.minTime = minTime;
+      this.maxTime = maxTime;
+      this.penalty = penalty;
+      this.counter = counter;
+    }
+
+    void produce(StoreApi store, SeriesRequest request) {
+      try {
+        store.series(request, r -> {
+          switch (r) {
+            case SeriesResponse.SeriesItem s -> put(new One(toSeries(s.series().labels(), s.series().chunks())));
+            case SeriesResponse.Warning w -> warnings.add(w.message());
+            case SeriesResponse.Hints h -> {}
+          }
+        });
+        put(End.INSTANCE);
+      } catch (Exception e) {
+        if (!Thread.currentThread().isInterrupted()) {
+          try {
+            queue.put(new Failed(e));
+          } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+          }
+        }
+      }
+    }
+
+    private Series toSeries(Labels labels, List<StoreChunk> chunks) {
+      return new Series() {
+        @Override
+        public Labels labels() {
+          return labels;
+        }
+
+        @Override
+        public ChunkIterator iterator() {
+          return StoreSeriesIterators.of(chunks, minTime, maxTime, penalty, counter);
+        }
+      };
+    }
+
+    private void put(Item item) {
+      try {
+        queue.put(item);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw StoreApiException.cancelled("query cancelled");
+      }
+    }
+
+    @Override
+    public boolean next() throws IOException {
+      if (done) {
+        return false;
+      }
+      Item item;
+      try {
+        item = queue.take();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("select interrupted");
+      }
+      switch (item) {
+        case One o -> {
+          current = o.series();
+          return true;
+        }
+        case Failed f -> {
+          done = true;
+          if (f.error() instanceof IOException io) {
+            throw io;
+          }
+          if (f.error() instanceof RuntimeException re) {
+            throw re;
+          }
+          throw new IOException(f.error());
+        }
+        case End e -> {
+          done = true;
+          current = null;
+          return false;
+        }
+      }
+    }
+
+    @Override
+    public Series at() {
+      Series s = current;
+      if (s == null) {
+        throw new IllegalStateException("no current series");
+      }
+      return s;
+    }
+
+    @Override
+    public List<String> warnings() {
+      synchronized (warnings) {
+        return List.copyOf(warnings);
+      }
+    }
+  }
+}
