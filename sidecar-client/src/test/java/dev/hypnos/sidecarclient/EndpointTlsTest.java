@@ -1,0 +1,152 @@
+package dev.hypnos.sidecarclient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hypnos.core.labels.Labels;
+import io.grpc.Server;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * TLS per endpoint against real TLS gRPC servers on 127.0.0.1 whose certificate names only the
+ * DNS name {@code store.test}: the case that makes Thanos operators put Envoy in front of their
+ * load balancers.
+ */
+class EndpointTlsTest {
+  @TempDir static Path dir;
+  static TestCerts ca;
+  static TestCerts otherCa;
+  static TestCerts.Pair serverCert;
+  static TestCerts.Pair clientCert;
+  static TestCerts.Pair strangerClientCert;
+  static Server tlsServer;
+  static Server mtlsServer;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    ca = TestCerts.newCa(dir.resolve("ca"), "Hypnos Test CA");
+    otherCa = TestCerts.newCa(dir.resolve("other-ca"), "Other CA");
+    serverCert = ca.issue("store", "dns:store.test");
+    clientCert = ca.issue("querier", "dns:querier.test");
+    strangerClientCert = otherCa.issue("stranger", "dns:stranger.test");
+    tlsServer = TestStores.start(0, Labels.of("cluster", "tls"), serverCert, null, null);
+    mtlsServer = TestStores.start(0, Labels.of("cluster", "mtls"), serverCert, ca.caPem(), null);
+  }
+
+  @AfterAll
+  static void tearDown() throws Exception {
+    if (tlsServer != null) {
+      TestStores.stop(tlsServer);
+    }
+    if (mtlsServer != null) {
+      TestStores.stop(mtlsServer);
+    }
+  }
+
+  private static EndpointStatus check(Server server, TlsConfig tls) {
+    try (EndpointSet set = new EndpointSet(InstantSource.system(), Duration.ofSeconds(10))) {
+      set.update(List.of(new ResolvedEndpoint("127.0.0.1", server.getPort(), false, tls, "test")));
+      set.checkHealth();
+      assertThat(set.statuses()).hasSize(1);
+      EndpointStatus s = set.statuses().get(0);
+      System.out.println(tls + " -> " + (s.healthy() ? "healthy" : s.lastError()));
+      if (s.healthy()) {
+        assertThat(set.activeStores()).hasSize(1);
+      } else {
+        assertThat(set.activeStores()).isEmpty();
+      }
+      return s;
+    }
+  }
+
+  @Test
+  void ipDialledEndpointWithDnsOnlyCertificateWorksWithServerName() {
+    EndpointStatus s = check(tlsServer, new TlsConfig(ca.caPem(), null, null, "store.test", false));
+    assertThat(s.lastError()).isNull();
+    assertThat(s.healthy()).isTrue();
+    assertThat(s.labelSets()).containsExactly(Labels.of("cluster", "tls"));
+  }
+
+  @Test
+  void ipDialledEndpointWithoutServerNameFailsOnTheMissingIpSan() {
+    EndpointStatus s = check(tlsServer, new TlsConfig(ca.caPem(), null, null, null, false));
+    assertThat(s.healthy()).isFalse();
+    assertThat(s.lastError())
+        .contains("check endpoint 127.0.0.1:" + tlsServer.getPort())
+        .containsIgnoringCase("UNAVAILABLE")
+        .containsPattern("(?i)(subject alternative names?|IP address).*127\\.0\\.0\\.1");
+  }
+
+  @Test
+  void serverNameThatTheCertificateDoesNotNameFails() {
+    EndpointStatus s = check(tlsServer, new TlsConfig(ca.caPem(), null, null, "other.test", false));
+    assertThat(s.healthy()).isFalse();
+    assertThat(s.lastError()).containsIgnoringCase("other.test");
+  }
+
+  @Test
+  void wrongCaFailsWithACertificatePathError() {
+    EndpointStatus s = check(tlsServer, new TlsConfig(otherCa.caPem(), null, null, "store.test", false));
+    assertThat(s.healthy()).isFalse();
+    assertThat(s.lastError()).containsPattern("(?i)(certification path|unable to find valid|PKIX)");
+  }
+
+  @Test
+  void insecureSkipVerifyAcceptsAnyCertificate() {
+    EndpointStatus s = check(tlsServer, new TlsConfig(otherCa.caPem(), null, null, null, true));
+    assertThat(s.lastError()).isNull();
+    assertThat(s.healthy()).isTrue();
+  }
+
+  @Test
+  void plaintextClientAgainstTlsServerIsUnhealthy() {
+    EndpointStatus s = check(tlsServer, null);
+    assertThat(s.healthy()).isFalse();
+    assertThat(s.lastError()).isNotBlank();
+  }
+
+  @Test
+  void mutualTlsWithClientCertificate() {
+    EndpointStatus s = check(mtlsServer,
+        new TlsConfig(ca.caPem(), clientCert.cert(), clientCert.key(), "store.test", false));
+    assertThat(s.lastError()).isNull();
+    assertThat(s.labelSets()).containsExactly(Labels.of("cluster", "mtls"));
+  }
+
+  @Test
+  void mutualTlsWithoutClientCertificateIsRejected() {
+    EndpointStatus s = check(mtlsServer, new TlsConfig(ca.caPem(), null, null, "store.test", false));
+    assertThat(s.healthy()).isFalse();
+    assertThat(s.lastError()).contains("check endpoint 127.0.0.1:" + mtlsServer.getPort());
+  }
+
+  @Test
+  void mutualTlsWithCertificateFromAnotherCaIsRejected() {
+    EndpointStatus s = check(mtlsServer,
+        new TlsConfig(ca.caPem(), strangerClientCert.cert(), strangerClientCert.key(), "store.test", false));
+    assertThat(s.healthy()).isFalse();
+  }
+
+  @Test
+  void unreadableCaFileIsListedWithItsError() {
+    Path missing = dir.resolve("missing-ca.pem");
+    EndpointStatus s = check(tlsServer, new TlsConfig(missing, null, null, "store.test", false));
+    assertThat(s.healthy()).isFalse();
+    assertThat(s.lastError()).contains("ca_file " + missing).contains("does not exist");
+  }
+
+  @Test
+  void keyThatIsNotPemIsANamedError() throws Exception {
+    Path badKey = dir.resolve("bad.key");
+    java.nio.file.Files.writeString(badKey, "not a key");
+    EndpointStatus s = check(mtlsServer, new TlsConfig(ca.caPem(), clientCert.cert(), badKey, "store.test", false));
+    assertThat(s.healthy()).isFalse();
+    assertThat(s.lastError()).contains(badKey.toString()).contains("PKCS#8");
+  }
+}
