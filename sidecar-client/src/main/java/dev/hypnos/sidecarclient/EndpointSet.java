@@ -7,6 +7,7 @@ import dev.hypnos.storeapi.GrpcStoreApiClient;
 import dev.hypnos.storeapi.ProtoConverters;
 import dev.hypnos.storeapi.StoreApi;
 import dev.hypnos.storeapi.StoreInfo;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -173,10 +174,10 @@ public final class EndpointSet implements Closeable {
         }
         return;
       } catch (ExecutionException ex) {
-        String error = "check endpoint " + e.endpoint.address() + " with Info: " + describe(ex.getCause());
+        String error = "check endpoint " + e.endpoint.address() + " with Info: " + describe(ex.getCause(), e.endpoint.tls());
         e.state = new State(old.componentType(), old.info(), old.lastCheck(), error, false);
       } catch (RuntimeException ex) {
-        String error = "check endpoint " + e.endpoint.address() + " with Info: " + describe(ex);
+        String error = "check endpoint " + e.endpoint.address() + " with Info: " + describe(ex, e.endpoint.tls());
         e.state = new State(old.componentType(), old.info(), old.lastCheck(), error, false);
       }
     }
@@ -184,6 +185,11 @@ public final class EndpointSet implements Closeable {
 
   private CompletableFuture<InfoResponse> info(ManagedChannel channel) {
     CompletableFuture<InfoResponse> f = new CompletableFuture<>();
+    if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+      // gRPC backs off reconnecting up to minutes; the health check is the moment to try again,
+      // so an endpoint that came back is seen at the next check.
+      channel.resetConnectBackoff();
+    }
     try {
       InfoGrpc.newStub(channel)
           .withDeadlineAfter(infoTimeout.toMillis(), TimeUnit.MILLISECONDS)
@@ -209,25 +215,69 @@ public final class EndpointSet implements Closeable {
     return f;
   }
 
-  private static String describe(@Nullable Throwable t) {
+  /**
+   * One line for a failed Info call. TLS failures name the root cause (not gRPC's pipeline dump)
+   * and, for the common misconfigurations, what to change.
+   */
+  static String describe(@Nullable Throwable t, @Nullable TlsConfig tls) {
     if (t == null) {
       return "unknown error";
     }
-    if (t instanceof StatusRuntimeException sre) {
-      Status s = sre.getStatus();
-      StringBuilder sb = new StringBuilder(s.getCode().name());
-      if (s.getDescription() != null) {
-        sb.append(": ").append(s.getDescription());
-      }
-      if (s.getCause() != null) {
-        String causes = EndpointChannels.messageChain(s.getCause());
-        if (s.getDescription() == null || !s.getDescription().contains(causes)) {
-          sb.append(": ").append(causes);
-        }
-      }
-      return sb.toString();
+    if (!(t instanceof StatusRuntimeException sre)) {
+      return EndpointChannels.messageChain(t);
     }
-    return EndpointChannels.messageChain(t);
+    Status s = sre.getStatus();
+    Throwable tlsCause = null;
+    for (Throwable c = s.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+      if (c instanceof javax.net.ssl.SSLException || c instanceof java.security.cert.CertificateException
+          || c instanceof java.security.GeneralSecurityException) {
+        tlsCause = c;
+      }
+    }
+    if (tlsCause != null) {
+      Throwable root = tlsCause;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      String msg = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+      return s.getCode().name() + ": TLS handshake: " + msg + tlsHint(msg, tls);
+    }
+    StringBuilder sb = new StringBuilder(s.getCode().name());
+    if (s.getDescription() != null) {
+      sb.append(": ").append(s.getDescription());
+    }
+    if (s.getCause() != null) {
+      String causes = EndpointChannels.messageChain(s.getCause());
+      if (s.getDescription() == null || !s.getDescription().contains(causes)) {
+        sb.append(": ").append(causes);
+      }
+    }
+    if (tls == null && s.getCode() == Status.Code.UNAVAILABLE && s.getDescription() != null
+        && s.getDescription().contains("Network closed")) {
+      sb.append(" (the connection is plaintext; does the endpoint expect TLS?)");
+    }
+    return sb.toString().replace('\n', ' ');
+  }
+
+  private static String tlsHint(String msg, @Nullable TlsConfig tls) {
+    if (msg.contains("IP address") && msg.contains("subject alternative names")) {
+      return " (the certificate has no IP SAN for the dialled address: set server_name to a DNS name it carries)";
+    }
+    if (msg.contains("subject alternative DNS name") && tls != null && tls.serverName() != null) {
+      return " (server_name " + tls.serverName() + " is not among the certificate's names)";
+    }
+    if (msg.contains("certification path") || msg.contains("PKIX")) {
+      return tls != null && tls.caFile() != null
+          ? " (the server certificate is not signed by a CA in ca_file " + tls.caFile() + ")"
+          : " (the server certificate is not signed by a CA the JDK trusts: set ca_file)";
+    }
+    if (msg.contains("CERTIFICATE_REQUIRED") || msg.contains("certificate_required") || msg.contains("bad_certificate")
+        || msg.contains("BAD_CERTIFICATE")) {
+      return tls != null && tls.certFile() != null
+          ? " (the server did not accept client certificate " + tls.certFile() + ")"
+          : " (the server requires a client certificate: set cert_file and key_file)";
+    }
+    return "";
   }
 
   /**

@@ -80,21 +80,25 @@ class EndpointTlsTest {
     assertThat(s.lastError())
         .contains("check endpoint 127.0.0.1:" + tlsServer.getPort())
         .containsIgnoringCase("UNAVAILABLE")
-        .containsPattern("(?i)(subject alternative names?|IP address).*127\\.0\\.0\\.1");
+        .contains("TLS handshake: No subject alternative names matching IP address 127.0.0.1")
+        .contains("set server_name to a DNS name")
+        .doesNotContain("\n");
   }
 
   @Test
   void serverNameThatTheCertificateDoesNotNameFails() {
     EndpointStatus s = check(tlsServer, new TlsConfig(ca.caPem(), null, null, "other.test", false));
     assertThat(s.healthy()).isFalse();
-    assertThat(s.lastError()).containsIgnoringCase("other.test");
+    assertThat(s.lastError()).contains("server_name other.test is not among the certificate's names");
   }
 
   @Test
   void wrongCaFailsWithACertificatePathError() {
     EndpointStatus s = check(tlsServer, new TlsConfig(otherCa.caPem(), null, null, "store.test", false));
     assertThat(s.healthy()).isFalse();
-    assertThat(s.lastError()).containsPattern("(?i)(certification path|unable to find valid|PKIX)");
+    assertThat(s.lastError())
+        .contains("TLS handshake: unable to find valid certification path")
+        .contains("not signed by a CA in ca_file " + otherCa.caPem());
   }
 
   @Test
@@ -108,7 +112,7 @@ class EndpointTlsTest {
   void plaintextClientAgainstTlsServerIsUnhealthy() {
     EndpointStatus s = check(tlsServer, null);
     assertThat(s.healthy()).isFalse();
-    assertThat(s.lastError()).isNotBlank();
+    assertThat(s.lastError()).contains("does the endpoint expect TLS?");
   }
 
   @Test
@@ -123,7 +127,8 @@ class EndpointTlsTest {
   void mutualTlsWithoutClientCertificateIsRejected() {
     EndpointStatus s = check(mtlsServer, new TlsConfig(ca.caPem(), null, null, "store.test", false));
     assertThat(s.healthy()).isFalse();
-    assertThat(s.lastError()).contains("check endpoint 127.0.0.1:" + mtlsServer.getPort());
+    assertThat(s.lastError()).contains("check endpoint 127.0.0.1:" + mtlsServer.getPort())
+        .contains("the server requires a client certificate: set cert_file and key_file");
   }
 
   @Test
@@ -131,6 +136,7 @@ class EndpointTlsTest {
     EndpointStatus s = check(mtlsServer,
         new TlsConfig(ca.caPem(), strangerClientCert.cert(), strangerClientCert.key(), "store.test", false));
     assertThat(s.healthy()).isFalse();
+    assertThat(s.lastError()).contains("TLS handshake");
   }
 
   @Test
