@@ -252,8 +252,9 @@ public final class EndpointSet implements Closeable {
         sb.append(": ").append(causes);
       }
     }
-    if (tls == null && s.getCode() == Status.Code.UNAVAILABLE && s.getDescription() != null
-        && s.getDescription().contains("Network closed")) {
+    String text = sb.toString();
+    if (tls == null && s.getCode() == Status.Code.UNAVAILABLE
+        && (text.contains("Network closed") || text.contains("Connection reset") || text.contains("SETTINGS"))) {
       sb.append(" (the connection is plaintext; does the endpoint expect TLS?)");
     }
     return sb.toString().replace('\n', ' ');

@@ -1,9 +1,12 @@
 package dev.hypnos.sidecarclient;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.hypnos.core.labels.Labels;
 import io.grpc.Server;
+import dev.hypnos.sidecarclient.dns.Dnsmasq;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -140,6 +143,37 @@ class EndpointTlsTest {
   }
 
   @Test
+  void dnssrvBehindALoadBalancerWithServerNameFromTheSdConfigFile() throws Exception {
+    assumeTrue(Files.isExecutable(Dnsmasq.BINARY), "dnsmasq (Debian package dnsmasq-base) is not installed");
+    // The AWS setup: an SRV name points at a gRPC load balancer reached by IP, whose certificate
+    // names only the DNS name; server_name in the endpoint's own config makes it verify.
+    try (Dnsmasq dns = Dnsmasq.start(dir.resolve("dns"), List.of(
+        "--srv-host=_grpc._tcp.lb.test,lb.test," + tlsServer.getPort(),
+        "--host-record=lb.test,127.0.0.1"))) {
+      Path config = Files.writeString(dir.resolve("endpoints.yaml"), """
+          endpoints:
+            - address: dnssrv+_grpc._tcp.lb.test
+              grpc_client_config:
+                server_name: store.test
+                tls_config:
+                  enabled: true
+                  ca_file: %s
+          """.formatted(ca.caPem()));
+      EndpointDiscovery d = EndpointDiscovery.builder().sdConfigFile(config).resolver(dns.resolver()).build();
+      try (EndpointSet set = new EndpointSet(InstantSource.system(), Duration.ofSeconds(10))) {
+        set.update(d.refresh());
+        set.checkHealth();
+        assertThat(set.statuses()).singleElement().satisfies(s -> {
+          assertThat(s.address()).isEqualTo("127.0.0.1:" + tlsServer.getPort());
+          assertThat(s.lastError()).isNull();
+          assertThat(s.labelSets()).containsExactly(Labels.of("cluster", "tls"));
+        });
+        assertThat(set.activeStores()).hasSize(1);
+      }
+    }
+  }
+
+  @Test
   void unreadableCaFileIsListedWithItsError() {
     Path missing = dir.resolve("missing-ca.pem");
     EndpointStatus s = check(tlsServer, new TlsConfig(missing, null, null, "store.test", false));
@@ -150,7 +184,7 @@ class EndpointTlsTest {
   @Test
   void keyThatIsNotPemIsANamedError() throws Exception {
     Path badKey = dir.resolve("bad.key");
-    java.nio.file.Files.writeString(badKey, "not a key");
+    Files.writeString(badKey, "not a key");
     EndpointStatus s = check(mtlsServer, new TlsConfig(ca.caPem(), clientCert.cert(), badKey, "store.test", false));
     assertThat(s.healthy()).isFalse();
     assertThat(s.lastError()).contains(badKey.toString()).contains("PKCS#8");
