@@ -32,7 +32,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * naming the spec.
  *
  * <p>Two modes: {@link #system()} asks the name servers of {@code /etc/resolv.conf} for SRV records
- * and the JDK (hence {@code /etc/hosts} too) for addresses; {@link #usingServer} sends every query
+ * (trying its search domains after {@code ndots}, so a Kubernetes short name such as
+ * {@code _grpc._tcp.thanos-sidecar} works) and the JDK (hence {@code /etc/hosts} too) for
+ * addresses; {@link #usingServer} sends every query
  * to one given server, e.g. a {@code dnsmasq} on loopback. Queries go over UDP, and over TCP when
  * the UDP answer comes back truncated.
  *
@@ -42,15 +44,19 @@ public final class DnsResolver {
   private static final int MAX_UDP = 4096;
 
   private final List<InetSocketAddress> servers;
+  private final List<String> search;
+  private final int ndots;
   private final boolean systemAddresses;
   private final Duration timeout;
   private final int attempts;
 
-  private DnsResolver(List<InetSocketAddress> servers, boolean systemAddresses, Duration timeout, int attempts) {
-    if (servers.isEmpty()) {
+  private DnsResolver(ResolvConf conf, boolean systemAddresses, Duration timeout, int attempts) {
+    if (conf.servers().isEmpty()) {
       throw new IllegalArgumentException("DNS resolver needs at least one server");
     }
-    this.servers = List.copyOf(servers);
+    this.servers = conf.servers();
+    this.search = conf.search();
+    this.ndots = conf.ndots();
     this.systemAddresses = systemAddresses;
     this.timeout = Objects.requireNonNull(timeout, "timeout");
     this.attempts = attempts;
@@ -58,7 +64,7 @@ public final class DnsResolver {
 
   /** The system resolver: name servers from {@code /etc/resolv.conf}, addresses through the JDK. */
   public static DnsResolver system() {
-    return new DnsResolver(systemServers(Path.of("/etc/resolv.conf")), true, Duration.ofSeconds(5), 2);
+    return new DnsResolver(ResolvConf.read(Path.of("/etc/resolv.conf")), true, Duration.ofSeconds(5), 2);
   }
 
   /** Sends every query (SRV, A, AAAA) to {@code server}. */
@@ -71,7 +77,67 @@ public final class DnsResolver {
     if (attempts < 1) {
       throw new IllegalArgumentException("DNS attempts must be at least 1, got " + attempts);
     }
-    return new DnsResolver(List.of(server), false, timeout, attempts);
+    return new DnsResolver(new ResolvConf(List.of(server), List.of(), 1), false, timeout, attempts);
+  }
+
+  /**
+   * A resolver with the given search domains (tried for names with fewer than {@code ndots}
+   * dots, as the C library and Go do), sending every query to {@code server}.
+   */
+  public static DnsResolver usingServer(InetSocketAddress server, List<String> search, int ndots) {
+    return new DnsResolver(new ResolvConf(List.of(server), search, ndots), false, Duration.ofSeconds(2), 2);
+  }
+
+  /**
+   * What {@code resolv.conf} says: name servers (port 53), search domains and {@code ndots}.
+   */
+  record ResolvConf(List<InetSocketAddress> servers, List<String> search, int ndots) {
+    ResolvConf {
+      servers = List.copyOf(servers);
+      search = List.copyOf(search);
+    }
+
+    static ResolvConf read(Path file) {
+      List<InetSocketAddress> servers = new ArrayList<>();
+      List<String> search = new ArrayList<>();
+      int ndots = 1;
+      try {
+        for (String line : Files.readAllLines(file)) {
+          String[] parts = line.strip().split("\\s+");
+          if (parts.length < 2 || parts[0].startsWith("#") || parts[0].startsWith(";")) {
+            continue;
+          }
+          switch (parts[0]) {
+            case "nameserver" -> servers.add(new InetSocketAddress(InetAddress.getByName(parts[1]), 53));
+            case "search", "domain" -> {
+              // The last search or domain line wins, as in the C library.
+              search.clear();
+              for (int i = 1; i < parts.length; i++) {
+                search.add(parts[i]);
+              }
+            }
+            case "options" -> {
+              for (int i = 1; i < parts.length; i++) {
+                if (parts[i].startsWith("ndots:")) {
+                  try {
+                    ndots = Math.min(15, Math.max(0, Integer.parseInt(parts[i].substring(6))));
+                  } catch (NumberFormatException e) {
+                    // Ignored, as the C library ignores a bad option.
+                  }
+                }
+              }
+            }
+            default -> { }
+          }
+        }
+      } catch (IOException e) {
+        // No resolv.conf: fall back to a local resolver, as the C library does.
+      }
+      if (servers.isEmpty()) {
+        servers.add(new InetSocketAddress(InetAddress.getLoopbackAddress(), 53));
+      }
+      return new ResolvConf(servers, search, ndots);
+    }
   }
 
   /**
@@ -109,27 +175,6 @@ public final class DnsResolver {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("DNS server \"" + text + "\": port \"" + port + "\" is not a number", e);
     }
-  }
-
-  static List<InetSocketAddress> systemServers(Path resolvConf) {
-    List<InetSocketAddress> out = new ArrayList<>();
-    try {
-      for (String line : Files.readAllLines(resolvConf)) {
-        String l = line.strip();
-        if (l.startsWith("nameserver")) {
-          String[] parts = l.split("\\s+");
-          if (parts.length >= 2) {
-            out.add(new InetSocketAddress(InetAddress.getByName(parts[1]), 53));
-          }
-        }
-      }
-    } catch (IOException e) {
-      // No resolv.conf: fall back to a local resolver, as the C library does.
-    }
-    if (out.isEmpty()) {
-      out.add(new InetSocketAddress(InetAddress.getLoopbackAddress(), 53));
-    }
-    return out;
   }
 
   /**
@@ -182,6 +227,52 @@ public final class DnsResolver {
   private record SrvAnswer(List<SrvRecord> records, Map<String, List<InetAddress>> additional) {}
 
   private SrvAnswer lookupSrvWithAdditionals(String name) throws IOException {
+    IOException failure = null;
+    for (String candidate : candidates(name)) {
+      try {
+        SrvAnswer a = lookupSrvOnce(candidate);
+        if (!a.records().isEmpty()) {
+          return a;
+        }
+      } catch (IOException e) {
+        // As Go's resolver: a failing candidate does not stop the search; reported if none answers.
+        failure = failure == null ? e : failure;
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+    return new SrvAnswer(List.of(), Map.of());
+  }
+
+  /**
+   * The names to try for {@code name}: as is first when it has at least {@code ndots} dots (or
+   * ends in a dot, which means "no search"), then with each search domain, then as is.
+   */
+  List<String> candidates(String name) {
+    if (name.endsWith(".") || search.isEmpty()) {
+      return List.of(name);
+    }
+    int dots = 0;
+    for (int i = 0; i < name.length(); i++) {
+      if (name.charAt(i) == '.') {
+        dots++;
+      }
+    }
+    List<String> out = new ArrayList<>(search.size() + 1);
+    if (dots >= ndots) {
+      out.add(name);
+    }
+    for (String domain : search) {
+      out.add(name + "." + (domain.endsWith(".") ? domain.substring(0, domain.length() - 1) : domain));
+    }
+    if (dots < ndots) {
+      out.add(name);
+    }
+    return out;
+  }
+
+  private SrvAnswer lookupSrvOnce(String name) throws IOException {
     DnsMessage.Response r = query(name, DnsMessage.TYPE_SRV);
     if (r.rcode() == DnsMessage.RCODE_NXDOMAIN) {
       return new SrvAnswer(List.of(), Map.of());
@@ -217,6 +308,24 @@ public final class DnsResolver {
         return List.of();
       }
     }
+    IOException failure = null;
+    for (String candidate : candidates(host)) {
+      try {
+        List<InetAddress> found = lookupIpOnce(candidate);
+        if (!found.isEmpty()) {
+          return found;
+        }
+      } catch (IOException e) {
+        failure = failure == null ? e : failure;
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+    return List.of();
+  }
+
+  private List<InetAddress> lookupIpOnce(String host) throws IOException {
     List<InetAddress> out = new ArrayList<>();
     for (int type : new int[] {DnsMessage.TYPE_A, DnsMessage.TYPE_AAAA}) {
       DnsMessage.Response r = query(host, type);

@@ -125,10 +125,32 @@ class DnsResolverTest {
   }
 
   @Test
-  void readsNameServersFromResolvConf(@TempDir Path tmp) throws IOException {
+  void readsResolvConf(@TempDir Path tmp) throws IOException {
     Path conf = tmp.resolve("resolv.conf");
-    Files.writeString(conf, "# comment\nsearch example\nnameserver 10.1.2.3\nnameserver ::1\n");
-    assertThat(DnsResolver.systemServers(conf))
-        .containsExactly(new InetSocketAddress("10.1.2.3", 53), new InetSocketAddress("::1", 53));
+    Files.writeString(conf, "# comment\nsearch example\nnameserver 10.1.2.3\nnameserver ::1\n"
+        + "search monitoring.svc.cluster.local svc.cluster.local\noptions ndots:5 timeout:1\n");
+    DnsResolver.ResolvConf c = DnsResolver.ResolvConf.read(conf);
+    assertThat(c.servers()).containsExactly(new InetSocketAddress("10.1.2.3", 53), new InetSocketAddress("::1", 53));
+    assertThat(c.search()).containsExactly("monitoring.svc.cluster.local", "svc.cluster.local");
+    assertThat(c.ndots()).isEqualTo(5);
+    assertThat(DnsResolver.ResolvConf.read(tmp.resolve("missing")).servers())
+        .containsExactly(new InetSocketAddress(InetAddress.getLoopbackAddress(), 53));
+  }
+
+  @Test
+  void shortNamesGoThroughSearchDomains() throws IOException {
+    DnsResolver kube = DnsResolver.usingServer(dnsmasq.address(), List.of("nowhere.test", "test"), 5);
+    assertThat(kube.candidates("_grpc._tcp.stores"))
+        .containsExactly("_grpc._tcp.stores.nowhere.test", "_grpc._tcp.stores.test", "_grpc._tcp.stores");
+    assertThat(kube.resolve(AddressSpec.parse("dnssrv+_grpc._tcp.stores")))
+        .containsExactlyInAnyOrder("127.0.0.1:10901", "127.0.0.2:10902");
+    assertThat(kube.resolve(AddressSpec.parse("dns+multi:1"))).containsExactlyInAnyOrder("127.0.0.1:1", "127.0.0.3:1");
+    // Enough dots: the name is tried as is first; dnsmasq refuses names outside .test, and the
+    // search continues past that failure.
+    DnsResolver dotted = DnsResolver.usingServer(dnsmasq.address(), List.of("test"), 1);
+    assertThat(dotted.candidates("_grpc._tcp.stores")).containsExactly("_grpc._tcp.stores", "_grpc._tcp.stores.test");
+    assertThat(dotted.resolve(AddressSpec.parse("dnssrv+_grpc._tcp.stores")))
+        .containsExactlyInAnyOrder("127.0.0.1:10901", "127.0.0.2:10902");
+    assertThat(dotted.candidates("stores.test.")).containsExactly("stores.test.");
   }
 }
