@@ -6,7 +6,9 @@ import io.grpc.netty.shaded.io.grpc.netty.NegotiationType;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,12 +67,17 @@ public final class EndpointChannels {
     if (tls.certFile() != null && tls.keyFile() != null) {
       requireReadable(endpoint, "cert_file", tls.certFile());
       requireReadable(endpoint, "key_file", tls.keyFile());
+      byte[] key;
       try {
-        b.keyManager(tls.certFile().toFile(), tls.keyFile().toFile());
+        key = PemKeys.pkcs8Pem(tls.keyFile());
+      } catch (IOException e) {
+        throw new IOException("configure TLS for " + endpoint + ": key_file: " + e.getMessage(), e);
+      }
+      try (InputStream certIn = Files.newInputStream(tls.certFile()); InputStream keyIn = new ByteArrayInputStream(key)) {
+        b.keyManager(certIn, keyIn);
       } catch (IllegalArgumentException e) {
         throw new IOException("configure TLS for " + endpoint + ": read client certificate " + tls.certFile()
-            + " and key " + tls.keyFile() + " (the key must be PKCS#8 PEM, \"BEGIN PRIVATE KEY\"): "
-            + messageChain(e), e);
+            + " and key " + tls.keyFile() + ": " + messageChain(e), e);
       }
     }
     try {

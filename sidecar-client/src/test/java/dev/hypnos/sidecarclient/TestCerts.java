@@ -75,6 +75,43 @@ final class TestCerts {
     return new Pair(pem, key);
   }
 
+  /**
+   * A leaf certificate whose key OpenSSL made in its traditional form: {@code rsa} gives a PKCS#1
+   * {@code BEGIN RSA PRIVATE KEY}, {@code ec} a SEC1 {@code BEGIN EC PRIVATE KEY} (after an
+   * {@code EC PARAMETERS} block).
+   */
+  Pair issueWithOpensslKey(String name, String kind, String san) throws IOException, InterruptedException {
+    Path key = dir.resolve(name + ".key");
+    Path csr = dir.resolve(name + ".csr");
+    Path pem = dir.resolve(name + ".pem");
+    if (kind.equals("rsa")) {
+      run(List.of("openssl", "genrsa", "-traditional", "-out", key.toString(), "2048"));
+    } else {
+      run(List.of("openssl", "ecparam", "-name", "prime256v1", "-genkey", "-out", key.toString()));
+    }
+    run(List.of("openssl", "req", "-new", "-key", key.toString(), "-subj", "/CN=" + name, "-out", csr.toString()));
+    keytool("-gencert", "-alias", "ca", "-keystore", dir.resolve("ca.p12").toString(), "-storepass", PASS,
+        "-infile", csr.toString(), "-outfile", pem.toString(), "-rfc", "-validity", "3",
+        "-ext", "eku=serverAuth,clientAuth", "-ext", "san=" + san);
+    return new Pair(pem, key);
+  }
+
+  static boolean opensslAvailable() {
+    try {
+      return new ProcessBuilder("openssl", "version").redirectErrorStream(true).start().waitFor() == 0;
+    } catch (IOException | InterruptedException e) {
+      return false;
+    }
+  }
+
+  private static void run(List<String> cmd) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) {
+      throw new IOException(String.join(" ", cmd) + " exited with " + p.exitValue() + ": " + out);
+    }
+  }
+
   private void keytool(String... args) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
