@@ -21,6 +21,13 @@ import org.jspecify.annotations.Nullable;
  * {@link #create}, the scheduler.
  */
 public final class Endpoints implements Closeable {
+  /** Thanos's {@code --store.sd-dns-interval} default. */
+  public static final Duration DEFAULT_DISCOVERY_INTERVAL = Duration.ofSeconds(30);
+  /** How often Thanos checks endpoints with Info. */
+  public static final Duration DEFAULT_HEALTH_INTERVAL = Duration.ofSeconds(5);
+  /** Thanos's deadline of one Info call. */
+  public static final Duration DEFAULT_INFO_TIMEOUT = Duration.ofSeconds(5);
+
   private final EndpointDiscovery discovery;
   private final EndpointSet set;
   private final ScheduledExecutorService scheduler;
