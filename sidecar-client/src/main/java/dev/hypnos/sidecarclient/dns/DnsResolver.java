@@ -190,7 +190,7 @@ public final class DnsResolver {
         case DNS -> {
           LinkedHashSet<String> out = new LinkedHashSet<>();
           for (InetAddress a : lookupIp(spec.host())) {
-            out.add(AddressSpec.joinHostPort(a.getHostAddress(), spec.port()));
+            out.add(AddressSpec.joinHostPort(ipText(a), spec.port()));
           }
           yield List.copyOf(out);
         }
@@ -208,7 +208,7 @@ public final class DnsResolver {
               addrs = lookupIp(r.target());
             }
             for (InetAddress a : addrs) {
-              out.add(AddressSpec.joinHostPort(a.getHostAddress(), port));
+              out.add(AddressSpec.joinHostPort(ipText(a), port));
             }
           }
           yield List.copyOf(out);
@@ -217,6 +217,48 @@ public final class DnsResolver {
     } catch (IOException e) {
       throw new IOException("resolve endpoint address \"" + spec.spec() + "\": " + e.getMessage(), e);
     }
+  }
+
+  /** An address as Go prints it: dotted IPv4, or IPv6 with the longest zero run as {@code ::}. */
+  static String ipText(InetAddress a) {
+    byte[] b = a.getAddress();
+    if (b.length == 4) {
+      return a.getHostAddress();
+    }
+    int[] h = new int[8];
+    for (int i = 0; i < 8; i++) {
+      h[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+    }
+    int bestStart = -1;
+    int bestLen = 1;
+    for (int i = 0; i < 8; ) {
+      if (h[i] != 0) {
+        i++;
+        continue;
+      }
+      int j = i;
+      while (j < 8 && h[j] == 0) {
+        j++;
+      }
+      if (j - i > bestLen) {
+        bestStart = i;
+        bestLen = j - i;
+      }
+      i = j;
+    }
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 8; i++) {
+      if (i == bestStart) {
+        sb.append("::");
+        i += bestLen - 1;
+        continue;
+      }
+      if (!sb.isEmpty() && sb.charAt(sb.length() - 1) != ':') {
+        sb.append(':');
+      }
+      sb.append(Integer.toHexString(h[i]));
+    }
+    return sb.toString();
   }
 
   /** The SRV records of {@code name}; empty when the name does not exist. */

@@ -58,7 +58,7 @@ class DnsResolverTest {
     assertThat(resolver.resolve(AddressSpec.parse("dns+multi.test:10901")))
         .containsExactlyInAnyOrder("127.0.0.1:10901", "127.0.0.3:10901");
     assertThat(resolver.resolve(AddressSpec.parse("dns+dual.test:7")))
-        .containsExactlyInAnyOrder("127.0.0.4:7", "[0:0:0:0:0:0:0:1]:7");
+        .containsExactlyInAnyOrder("127.0.0.4:7", "[::1]:7");
   }
 
   @Test
@@ -114,6 +114,17 @@ class DnsResolverTest {
           .hasMessageContaining("resolve endpoint address \"dnssrv+_grpc._tcp.stores.test\"")
           .hasMessageContaining("lookup SRV _grpc._tcp.stores.test at 127.0.0.1:" + silent.getLocalPort());
     }
+  }
+
+  @Test
+  void printsIpv6LikeGo() throws IOException {
+    assertThat(DnsResolver.ipText(InetAddress.getByName("::1"))).isEqualTo("::1");
+    assertThat(DnsResolver.ipText(InetAddress.getByName("::"))).isEqualTo("::");
+    assertThat(DnsResolver.ipText(InetAddress.getByName("2001:db8:0:0:1:0:0:1"))).isEqualTo("2001:db8::1:0:0:1");
+    assertThat(DnsResolver.ipText(InetAddress.getByName("2001:db8:1:2:3:4:5:6"))).isEqualTo("2001:db8:1:2:3:4:5:6");
+    assertThat(DnsResolver.ipText(InetAddress.getByName("fe80::1:0"))).isEqualTo("fe80::1:0");
+    assertThat(DnsResolver.ipText(InetAddress.getByName("1:0:2::"))).isEqualTo("1:0:2::");
+    assertThat(DnsResolver.ipText(InetAddress.getByName("10.1.2.3"))).isEqualTo("10.1.2.3");
   }
 
   @Test
