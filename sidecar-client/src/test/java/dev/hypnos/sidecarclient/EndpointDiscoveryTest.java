@@ -9,6 +9,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
@@ -57,10 +58,16 @@ class EndpointDiscoveryTest {
     return "127.0.0.1:" + s.getPort();
   }
 
+  /**
+   * Replaces {@code f} atomically, as a careful operator (or Kubernetes) does: the discovery
+   * thread runs concurrently and must never see a half-written file.
+   */
   private static void write(Path f, String content, int generation) throws Exception {
-    Files.writeString(f, content);
+    Path tmp = f.resolveSibling(f.getFileName() + ".tmp");
+    Files.writeString(tmp, content);
     // Edits within one clock tick must still be seen as changes.
-    Files.setLastModifiedTime(f, FileTime.from(Instant.parse("2030-01-01T00:00:00Z").plusSeconds(generation)));
+    Files.setLastModifiedTime(tmp, FileTime.from(Instant.parse("2030-01-01T00:00:00Z").plusSeconds(generation)));
+    Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   @Test
