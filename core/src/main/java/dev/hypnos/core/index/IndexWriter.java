@@ -31,7 +31,8 @@ import java.util.zip.CRC32C;
  * read these sections in a version 2 index.
  *
  * <p>Memory: the symbols (a string table and a lookup map) and, per label name and value, the
- * series references as a growable {@code int[]}; that is 4 bytes per label of every series.
+ * series references as a growable {@code int[]} in an open-addressing map keyed by the packed
+ * symbol ids (no boxing); that is about 4 bytes per label of every series.
  *
  * <p>Series must be added in label-set order ({@link Labels#compareTo}), each label string being a
  * symbol. Chunk metas of a series must be in time order without overlap, with non-decreasing
@@ -54,7 +55,7 @@ public final class IndexWriter implements Closeable {
   private long seriesOffset;
 
   /** Postings per (name id, value id) packed as {@code name << 32 | value}. */
-  private final HashMap<Long, IntList> postings = new HashMap<>();
+  private final PostingsMap postings = new PostingsMap();
   private final IntList allPostings = new IntList();
 
   private final Enc entry = new Enc();
@@ -220,12 +221,7 @@ public final class IndexWriter implements Closeable {
     allPostings.add(r);
     for (int i = 0; i < nl; i++) {
       long key = ((long) ids[2 * i] << 32) | ids[2 * i + 1];
-      IntList l = postings.get(key);
-      if (l == null) {
-        l = new IntList();
-        postings.put(key, l);
-      }
-      l.add(r);
+      postings.get(key).add(r);
     }
     lastSeries = labels;
     lastChunkRef = prevRef;
@@ -272,17 +268,13 @@ public final class IndexWriter implements Closeable {
       long labelIndices = out.pos();
       out.pad(4);
       long postingsOffset = out.pos();
-      long[] keys = new long[postings.size()];
-      int k = 0;
-      for (Long key : postings.keySet()) {
-        keys[k++] = key;
-      }
-      Arrays.sort(keys);
+      long[] keys = postings.sortedKeys();
       long[] listOffsets = new long[keys.length];
       long allOffset = writePostingsList(allPostings);
       for (int i = 0; i < keys.length; i++) {
-        IntList l = postings.remove(keys[i]);
+        IntList l = postings.get(keys[i]);
         listOffsets[i] = writePostingsList(l);
+        l.release();
       }
       long tableOffset = out.pos();
       out.be32(0); // length, patched below
@@ -380,6 +372,90 @@ public final class IndexWriter implements Closeable {
         a = Arrays.copyOf(a, n + (n >> 1) + 4);
       }
       a[n++] = v;
+    }
+
+    void release() {
+      a = new int[0];
+      n = 0;
+    }
+  }
+
+  /**
+   * Open-addressing map from a (name id, value id) pair packed in a long (never negative) to its
+   * postings, without boxing the keys.
+   */
+  private static final class PostingsMap {
+    private static final long FREE = -1;
+    private long[] keys = newKeys(1024);
+    private IntList[] values = new IntList[1024];
+    private int size;
+
+    private static long[] newKeys(int n) {
+      long[] k = new long[n];
+      Arrays.fill(k, FREE);
+      return k;
+    }
+
+    private static int slot(long key, int mask) {
+      long h = key * 0x9E3779B97F4A7C15L;
+      return (int) (h ^ (h >>> 32)) & mask;
+    }
+
+    /** The list of {@code key}, created empty when absent. */
+    IntList get(long key) {
+      int mask = keys.length - 1;
+      int i = slot(key, mask);
+      while (keys[i] != FREE) {
+        if (keys[i] == key) {
+          return values[i];
+        }
+        i = (i + 1) & mask;
+      }
+      if ((size + 1) * 4L > keys.length * 3L) {
+        grow();
+        return get(key);
+      }
+      keys[i] = key;
+      IntList l = new IntList();
+      values[i] = l;
+      size++;
+      return l;
+    }
+
+    private void grow() {
+      long[] oldKeys = keys;
+      IntList[] oldValues = values;
+      keys = newKeys(oldKeys.length * 2);
+      values = new IntList[oldKeys.length * 2];
+      int mask = keys.length - 1;
+      for (int j = 0; j < oldKeys.length; j++) {
+        if (oldKeys[j] != FREE) {
+          int i = slot(oldKeys[j], mask);
+          while (keys[i] != FREE) {
+            i = (i + 1) & mask;
+          }
+          keys[i] = oldKeys[j];
+          values[i] = oldValues[j];
+        }
+      }
+    }
+
+    long[] sortedKeys() {
+      long[] out = new long[size];
+      int n = 0;
+      for (long k : keys) {
+        if (k != FREE) {
+          out[n++] = k;
+        }
+      }
+      Arrays.sort(out);
+      return out;
+    }
+
+    void clear() {
+      keys = newKeys(1);
+      values = new IntList[1];
+      size = 0;
     }
   }
 
