@@ -31,6 +31,8 @@ class BlockRewriteTest {
   static Promtool promtool;
   static List<Path> originals;
   static Path ourDb;
+  /** The same blocks written with 16 KiB chunk segments, so that each has several. */
+  static Path smallSegmentsDb;
 
   @BeforeAll
   static void rewrite() throws IOException {
@@ -39,15 +41,21 @@ class BlockRewriteTest {
         new OpenMetricsGenerator(OpenMetricsGenerator.Config.defaults().withSeed(7)).write(tmp.resolve("data.om"));
     originals = promtool.createBlocksFromOpenMetrics(gen.file(), tmp.resolve("db"));
     ourDb = Files.createDirectories(tmp.resolve("ours"));
+    smallSegmentsDb = Files.createDirectories(tmp.resolve("ours-small-segments"));
     for (Path dir : originals) {
-      try (BlockReader src = BlockReader.open(dir)) {
-        BlockMeta m = src.meta();
-        // Same id in another folder, so both dumps and analyses name the same blocks.
-        try (BlockWriter w = BlockWriter.create(ourDb, m.ulid(), BlockWriter.Options.DEFAULT);
-            SeriesSet set = BlockQuerier.select(src, List.of(), m.minTime(), m.maxTime() - 1)) {
-          w.addAll(set);
-          w.commit(m.minTime(), m.maxTime(), m.compaction(), m.thanos());
-        }
+      rewrite(dir, ourDb, BlockWriter.Options.DEFAULT);
+      rewrite(dir, smallSegmentsDb, new BlockWriter.Options(16 * 1024, 120));
+    }
+  }
+
+  private static void rewrite(Path dir, Path db, BlockWriter.Options options) throws IOException {
+    try (BlockReader src = BlockReader.open(dir)) {
+      BlockMeta m = src.meta();
+      // Same id in another folder, so both dumps and analyses name the same blocks.
+      try (BlockWriter w = BlockWriter.create(db, m.ulid(), options);
+          SeriesSet set = BlockQuerier.select(src, List.of(), m.minTime(), m.maxTime() - 1)) {
+        w.addAll(set);
+        w.commit(m.minTime(), m.maxTime(), m.compaction(), m.thanos());
       }
     }
   }
@@ -59,6 +67,16 @@ class BlockRewriteTest {
     List<String> ours = promtool.dump(ourDb);
     assertThat(theirs).hasSizeGreaterThan(100_000);
     assertThat(ours).containsExactlyElementsOf(theirs);
+  }
+
+  @Test
+  void promtoolReadsBlocksWithManyChunkSegments() throws IOException {
+    for (Path dir : originals) {
+      try (var s = Files.list(smallSegmentsDb.resolve(dir.getFileName().toString()).resolve("chunks"))) {
+        assertThat(s.count()).isGreaterThan(2);
+      }
+    }
+    assertThat(promtool.dump(smallSegmentsDb)).containsExactlyElementsOf(promtool.dump(tmp.resolve("db")));
   }
 
   @Test
