@@ -5,12 +5,20 @@ import dev.hypnos.core.block.BlockMeta;
 import dev.hypnos.core.block.BlockQuerier;
 import dev.hypnos.core.block.BlockReader;
 import dev.hypnos.core.block.BlockWriter;
+import dev.hypnos.core.block.RawChunk;
+import dev.hypnos.core.chunk.ChunkIterator;
+import dev.hypnos.core.chunk.XorIterator;
 import dev.hypnos.core.dedup.DedupSeriesSet;
+import dev.hypnos.core.index.Postings;
+import dev.hypnos.core.index.SeriesBuilder;
+import dev.hypnos.core.labels.Labels;
+import dev.hypnos.core.storage.ChainIterator;
 import dev.hypnos.core.storage.MergeSeriesSet;
 import dev.hypnos.core.storage.Series;
 import dev.hypnos.core.storage.SeriesSet;
 import dev.hypnos.core.util.IoUtil;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -30,9 +38,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Series with equal labels across the sources become one series; their samples are merged by
  * timestamp, the earlier block (by {@code minTime}) winning on equal timestamps (Prometheus's chained
- * merge). Samples are re-encoded into XOR chunks of at most 120 samples; tombstoned samples and
- * samples outside a source's own time range are dropped. Overlapping sources are thus merged
- * vertically.
+ * merge). Where the chunks of a series do not overlap (consecutive blocks) and no tombstone or
+ * block boundary cuts them, they are copied unchanged, as Prometheus's compaction does; otherwise
+ * the samples are re-encoded into XOR chunks of at most 120 samples, tombstoned samples and samples
+ * outside a source's own time range being dropped. Overlapping sources are thus merged vertically.
  *
  * <p>With replica labels, sources whose Thanos external labels differ only in those labels are
  * replicas of one another: the blocks of each replica are chained, then the replicas are
@@ -131,6 +140,25 @@ public final class BlockMerger {
     BlockMeta.@Nullable Thanos thanos = anyThanos ? BlockMeta.Thanos.of(external, 0, SOURCE) : null;
 
     BlockId id = BlockId.generate(clock, random);
+    boolean replicas = false;
+    if (!options.replicaLabels().isEmpty()) {
+      BlockMeta.Thanos first = sorted.get(0).meta().thanos();
+      for (BlockReader b : sorted) {
+        BlockMeta.Thanos t = b.meta().thanos();
+        replicas |= !Objects.equals(first == null ? null : first.labels(), t == null ? null : t.labels());
+      }
+    }
+    if (!replicas) {
+      try (BlockWriter w = BlockWriter.create(outDir, id, options.writer())) {
+        try {
+          mergeChunks(sorted, w);
+        } catch (IOException | RuntimeException e) {
+          throw new IOException("merge blocks " + names + " into " + id + ": " + e.getMessage(), e);
+        }
+        BlockMeta meta = w.commit(minTime, maxTime, compaction, thanos);
+        return new Result(w.finalDir(), meta);
+      }
+    }
     List<SeriesSet> opened = new ArrayList<>();
     try (BlockWriter w = BlockWriter.create(outDir, id, options.writer())) {
       SeriesSet merged;
@@ -147,6 +175,193 @@ public final class BlockMerger {
       }
       BlockMeta meta = w.commit(minTime, maxTime, compaction, thanos);
       return new Result(w.finalDir(), meta);
+    }
+  }
+
+  /** One source block's series in index order, with the chunk metas of the current one. */
+  private static final class Cursor {
+    final BlockReader block;
+    final int order;
+    final Postings postings;
+    final SeriesBuilder series = new SeriesBuilder();
+    long ref;
+
+    Cursor(BlockReader block, int order) throws IOException {
+      this.block = block;
+      this.order = order;
+      this.postings = block.index().allPostings();
+    }
+
+    boolean next() throws IOException {
+      if (!postings.next()) {
+        return false;
+      }
+      ref = postings.at();
+      block.index().series(ref, series);
+      return true;
+    }
+
+    /** True when the series' chunks can be copied as they are: no tombstones, all within range. */
+    boolean copyable() {
+      if (!block.tombstones().get(ref).isEmpty()) {
+        return false;
+      }
+      long min = block.meta().minTime();
+      long max = block.meta().maxTime();
+      for (int i = 0; i < series.chunkCount(); i++) {
+        if (series.chunkMinTime(i) < min || series.chunkMaxTime(i) >= max) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  /**
+   * Merges series by labels across the sources at the chunk level: where the chunks of a series do
+   * not overlap in time (consecutive blocks) they are copied unchanged, as Prometheus's compaction
+   * does; otherwise the samples are merged and re-encoded.
+   */
+  private static void mergeChunks(List<BlockReader> sorted, BlockWriter w) throws IOException {
+    PriorityQueue<Cursor> heap = new PriorityQueue<>((a, b) -> {
+      int c = a.series.labels().compareTo(b.series.labels());
+      return c != 0 ? c : Integer.compare(a.order, b.order);
+    });
+    for (int i = 0; i < sorted.size(); i++) {
+      Cursor c = new Cursor(sorted.get(i), i);
+      if (c.next()) {
+        heap.add(c);
+      }
+    }
+    List<Cursor> group = new ArrayList<>();
+    List<long[]> metas = new ArrayList<>(); // {minTime, maxTime, ref, cursor index in group}
+    List<BlockWriter.Chunk> out = new ArrayList<>();
+    while (!heap.isEmpty()) {
+      group.clear();
+      Cursor first = heap.poll();
+      group.add(first);
+      Labels labels = first.series.labels();
+      while (!heap.isEmpty() && heap.peek().series.labels().equals(labels)) {
+        group.add(heap.poll());
+      }
+      boolean copy = true;
+      metas.clear();
+      for (int g = 0; g < group.size() && copy; g++) {
+        Cursor c = group.get(g);
+        copy = c.copyable();
+        for (int i = 0; i < c.series.chunkCount(); i++) {
+          metas.add(new long[] {c.series.chunkMinTime(i), c.series.chunkMaxTime(i), c.series.chunkRef(i), g});
+        }
+      }
+      if (copy) {
+        metas.sort(Comparator.comparingLong((long[] m) -> m[0]));
+        for (int i = 1; i < metas.size() && copy; i++) {
+          copy = metas.get(i)[0] > metas.get(i - 1)[1];
+        }
+      }
+      if (copy) {
+        out.clear();
+        for (long[] m : metas) {
+          RawChunk raw = group.get((int) m[3]).block.chunk(m[2]);
+          out.add(new BlockWriter.Chunk(m[0], m[1], raw));
+        }
+        w.addSeriesChunks(labels, out);
+      } else {
+        ChunkIterator[] its = new ChunkIterator[group.size()];
+        for (int g = 0; g < group.size(); g++) {
+          its[g] = new SourceSamples(group.get(g));
+        }
+        w.addSeries(labels, new ChainIterator(its));
+      }
+      for (Cursor c : group) {
+        if (c.next()) {
+          heap.add(c);
+        }
+      }
+    }
+  }
+
+  /**
+   * The samples of a cursor's current series within its block's range, tombstoned ones removed.
+   * Chunk metas are copied at construction, so the cursor may move on.
+   */
+  private static final class SourceSamples implements ChunkIterator {
+    private final BlockReader block;
+    private final long seriesRef;
+    private final Labels labels;
+    private final long[] refs;
+    private final boolean tombstoned;
+    private final XorIterator xor = new XorIterator();
+    private int chunk = -1;
+    private boolean inChunk;
+    private boolean current;
+
+    SourceSamples(Cursor c) {
+      this.block = c.block;
+      this.seriesRef = c.ref;
+      this.labels = c.series.labels();
+      this.refs = new long[c.series.chunkCount()];
+      for (int i = 0; i < refs.length; i++) {
+        refs[i] = c.series.chunkRef(i);
+      }
+      this.tombstoned = !block.tombstones().get(seriesRef).isEmpty();
+    }
+
+    @Override
+    public boolean next() {
+      long min = block.meta().minTime();
+      long max = block.meta().maxTime();
+      while (true) {
+        if (!inChunk) {
+          if (++chunk >= refs.length) {
+            current = false;
+            return false;
+          }
+          RawChunk raw;
+          try {
+            raw = block.chunk(refs[chunk]);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+          if (raw.encoding() != RawChunk.ENC_XOR) {
+            throw new UnsupportedOperationException("series " + labels + " in block " + block.id()
+                + " has overlapping chunks with encoding " + (raw.encoding() & 0xFF)
+                + "; only float (XOR) chunks can be merged sample by sample so far");
+          }
+          xor.reset(raw.data(), 0, raw.data().length);
+          inChunk = true;
+        }
+        if (!xor.next()) {
+          String err = xor.error();
+          if (err != null) {
+            throw new UncheckedIOException(new IOException("decode chunk " + refs[chunk] + " of series " + labels
+                + " in block " + block.id() + ": " + err));
+          }
+          inChunk = false;
+          continue;
+        }
+        long t = xor.timestamp();
+        if (t < min || t >= max || (tombstoned && block.tombstones().isDeleted(seriesRef, t))) {
+          continue;
+        }
+        current = true;
+        return true;
+      }
+    }
+
+    @Override
+    public boolean hasCurrent() {
+      return current;
+    }
+
+    @Override
+    public long timestamp() {
+      return xor.timestamp();
+    }
+
+    @Override
+    public double value() {
+      return xor.value();
     }
   }
 

@@ -93,6 +93,13 @@ class BlockMergerTest {
     assertThat(m.minTime()).isEqualTo(metas.get(0).minTime());
     assertThat(m.maxTime()).isEqualTo(metas.get(3).maxTime());
     assertThat(m.stats().numSamples()).isEqualTo(metas.stream().mapToLong(x -> x.stats().numSamples()).sum());
+    // Consecutive blocks do not overlap: their chunks are copied byte for byte, not re-encoded.
+    assertThat(m.stats().numChunks()).isEqualTo(metas.stream().mapToLong(x -> x.stats().numChunks()).sum());
+    List<String> sourceChunks = new ArrayList<>();
+    for (Path p : chosen) {
+      sourceChunks.addAll(chunkBytes(p));
+    }
+    assertThat(chunkBytes(result.dir())).containsExactlyInAnyOrderElementsOf(sourceChunks);
     assertThat(m.thanos()).isNull();
     try (BlockReader b = BlockReader.open(result.dir())) {
       assertThat(b.meta()).isEqualTo(m);
@@ -103,6 +110,21 @@ class BlockMergerTest {
     assertThat(promtool.dump(out)).containsExactlyElementsOf(sourcesDump);
     List<String> report = promtool.analyze(out, m.ulid().toString());
     assertThat(report).contains("Block ID: " + m.ulid(), "Series: " + m.stats().numSeries());
+  }
+
+  /** Every chunk of a block as "labels encoding hex-data". */
+  static List<String> chunkBytes(Path dir) throws IOException {
+    List<String> out = new ArrayList<>();
+    try (BlockReader b = BlockReader.open(dir)) {
+      b.forEachSeries((ref, s) -> {
+        for (int i = 0; i < s.chunkCount(); i++) {
+          var c = b.chunk(s.chunkRef(i));
+          out.add(s.labels() + " " + c.encoding() + " " + java.util.HexFormat.of().formatHex(c.data()));
+        }
+        return true;
+      });
+    }
+    return out;
   }
 
   // ---- vertical merges on our own blocks ----
@@ -282,6 +304,62 @@ class BlockMergerTest {
       Samples chained = readAll(merger(chain).merge(List.of(a, b), out2).dir()).get(s);
       assertThat(chained.t).hasSize(ra.t.length + rb.t.length);
     }
+  }
+
+  @Test
+  void tombstonedSamplesAreDroppedAndOtherSeriesCopied() throws IOException {
+    Path in = Files.createDirectories(tmp.resolve("tomb-in"));
+    Labels a = Labels.of("__name__", "x", "job", "a");
+    Labels b = Labels.of("__name__", "x", "job", "b");
+    Map<Labels, Samples> series = new LinkedHashMap<>();
+    series.put(a, scrape(0, 300, 0, 0, 0));
+    series.put(b, scrape(0, 300, 0, 0, 1));
+    BlockMeta m = writeBlock(in, 21, series, 0, 7_200_000, Map.of("cluster", "eu"));
+    Path blockDir = in.resolve(m.ulid().toString());
+    long[] refA = {-1};
+    try (BlockReader r = BlockReader.open(blockDir)) {
+      r.forEachSeries((ref, s) -> {
+        if (s.labels().equals(a)) {
+          refA[0] = ref;
+        }
+        return true;
+      });
+    }
+    // Delete a's samples in [600000, 1200000] (tombstones format: magic, version, entries, CRC32C).
+    java.io.ByteArrayOutputStream entries = new java.io.ByteArrayOutputStream();
+    putUvarint(entries, refA[0]);
+    putUvarint(entries, 600_000L << 1);
+    putUvarint(entries, 1_200_000L << 1);
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(entries.toByteArray());
+    java.nio.ByteBuffer file = java.nio.ByteBuffer.allocate(5 + entries.size() + 4);
+    file.putInt(0x0130BA30).put((byte) 1).put(entries.toByteArray()).putInt((int) crc.getValue());
+    Files.write(blockDir.resolve("tombstones"), file.array());
+
+    Path out = Files.createDirectories(tmp.resolve("tomb-out"));
+    BlockMerger.Result r;
+    try (BlockReader src = BlockReader.open(blockDir)) {
+      assertThat(src.tombstones().isDeleted(refA[0], 900_000)).isTrue();
+      r = merger(BlockMerger.Options.DEFAULT).merge(List.of(src), out);
+    }
+    Map<Labels, Samples> got = readAll(r.dir());
+    long[] wantA = java.util.Arrays.stream(series.get(a).t).filter(t -> t < 600_000 || t > 1_200_000).toArray();
+    assertThat(got.get(a).t).isEqualTo(wantA);
+    assertThat(got.get(b).t).isEqualTo(series.get(b).t);
+    assertThat(r.meta().compaction().level()).isEqualTo(2);
+    assertThat(r.meta().compaction().sources()).containsExactly(m.ulid());
+    // b had no tombstone: its chunks are the source's, byte for byte.
+    List<String> bChunks = chunkBytes(blockDir).stream().filter(x -> x.startsWith(b.toString())).toList();
+    assertThat(chunkBytes(r.dir()).stream().filter(x -> x.startsWith(b.toString())).toList())
+        .containsExactlyElementsOf(bChunks);
+  }
+
+  private static void putUvarint(java.io.ByteArrayOutputStream o, long v) {
+    while ((v & ~0x7FL) != 0) {
+      o.write((int) ((v & 0x7F) | 0x80));
+      v >>>= 7;
+    }
+    o.write((int) v);
   }
 
   @Test
