@@ -118,6 +118,7 @@ class BlockRewriteTest {
             strings.add(v);
           });
         }
+        strings.add(""); // as in Prometheus, for the all-postings key
         List<String> ourSymbols = symbols(b);
         assertThat(ourSymbols).containsExactlyElementsOf(strings);
         assertThat(symbols(a)).containsAll(ourSymbols);
@@ -131,6 +132,64 @@ class BlockRewriteTest {
         assertThat(mb.compaction()).isEqualTo(ma.compaction());
       }
     }
+  }
+
+  /**
+   * With promtool's own chunks copied in the same order, and the same symbols, our index and chunk
+   * segment are byte for byte those of Prometheus 2.42.
+   */
+  @Test
+  void copyingPromtoolsChunksGivesByteIdenticalFiles() throws IOException {
+    Path db = Files.createDirectories(tmp.resolve("copied"));
+    int identical = 0;
+    for (Path dir : originals) {
+      List<String> theirSymbols;
+      List<String> ourSymbols;
+      try (BlockReader src = BlockReader.open(dir)) {
+        BlockMeta m = src.meta();
+        theirSymbols = symbols(src.index());
+        try (BlockWriter w = BlockWriter.create(db, m.ulid(), BlockWriter.Options.DEFAULT)) {
+          src.forEachSeries((ref, s) -> {
+            List<BlockWriter.Chunk> chunks = new ArrayList<>();
+            for (int i = 0; i < s.chunkCount(); i++) {
+              chunks.add(new BlockWriter.Chunk(s.chunkMinTime(i), s.chunkMaxTime(i), src.chunk(s.chunkRef(i))));
+            }
+            w.addSeriesChunks(s.labels(), chunks);
+            return true;
+          });
+          w.commit(m.minTime(), m.maxTime(), m.compaction(), m.thanos());
+        }
+      }
+      Path ours = db.resolve(dir.getFileName().toString());
+      try (BlockReader b = BlockReader.open(ours)) {
+        ourSymbols = symbols(b.index());
+      }
+      assertThat(Files.readAllBytes(ours.resolve("chunks/000001")))
+          .as("chunk segment of %s", dir).isEqualTo(Files.readAllBytes(dir.resolve("chunks/000001")));
+      if (ourSymbols.equals(theirSymbols)) {
+        // Prometheus 2.42 still writes the deprecated label indices after the series; everything
+        // before them (header, symbols, series) and the postings lists must be the same bytes.
+        byte[] theirIndex = Files.readAllBytes(dir.resolve("index"));
+        byte[] ourIndex = Files.readAllBytes(ours.resolve("index"));
+        IndexReader.Toc t;
+        IndexReader.Toc o;
+        try (IndexReader a = IndexReader.open(dir.resolve("index"), "theirs");
+            IndexReader b = IndexReader.open(ours.resolve("index"), "ours")) {
+          t = a.toc();
+          o = b.toc();
+        }
+        assertThat(o.labelIndices()).isEqualTo(t.labelIndices());
+        assertThat(java.util.Arrays.copyOf(ourIndex, (int) o.labelIndices()))
+            .as("header, symbols and series of %s", dir)
+            .isEqualTo(java.util.Arrays.copyOf(theirIndex, (int) t.labelIndices()));
+        int ourPostingsLen = (int) (o.postingsTable() - o.postings());
+        assertThat(java.util.Arrays.copyOfRange(ourIndex, (int) o.postings(), (int) o.postingsTable()))
+            .as("postings lists of %s", dir)
+            .isEqualTo(java.util.Arrays.copyOfRange(theirIndex, (int) t.postings(), (int) t.postings() + ourPostingsLen));
+        identical++;
+      }
+    }
+    assertThat(identical).as("blocks whose symbol tables match promtool's").isEqualTo(originals.size());
   }
 
   private static List<String> symbols(IndexReader r) throws IOException {

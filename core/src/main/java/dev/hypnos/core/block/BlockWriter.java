@@ -392,6 +392,8 @@ public final class BlockWriter implements Closeable {
 
   private long writeIndex() throws IOException {
     Path spoolFile = tmpDir.resolve(SPOOL);
+    // Prometheus's symbol tables always hold "" (the all-postings key's name and value); so do ours.
+    symbols.add("");
     try (IndexWriter iw = IndexWriter.create(tmpDir.resolve("index"), symbols);
         DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(spoolFile), 1 << 16))) {
       symbols.clear();

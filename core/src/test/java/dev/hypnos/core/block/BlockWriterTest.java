@@ -123,8 +123,9 @@ class BlockWriterTest {
       assertThat(block.meta()).isEqualTo(meta);
       IndexReader index = block.index();
 
-      // Symbols: exactly the label strings, sorted in Go byte order, unique.
+      // Symbols: exactly the label strings and "" (as Prometheus), sorted in Go byte order, unique.
       TreeSet<String> want = new TreeSet<>(Labels::compareStrings);
+      want.add("");
       for (Data d : data) {
         d.labels.forEach((n, v) -> {
           want.add(n);
