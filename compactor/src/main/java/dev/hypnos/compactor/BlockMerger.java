@@ -267,11 +267,23 @@ public final class BlockMerger {
         }
         w.addSeriesChunks(labels, out);
       } else {
-        ChunkIterator[] its = new ChunkIterator[group.size()];
-        for (int g = 0; g < group.size(); g++) {
-          its[g] = new SourceSamples(group.get(g));
+        List<ChunkIterator> its = new ArrayList<>(group.size());
+        for (Cursor c : group) {
+          SeriesBuilder sb = c.series;
+          boolean ordered = true;
+          for (int i = 1; i < sb.chunkCount() && ordered; i++) {
+            ordered = sb.chunkMinTime(i) > sb.chunkMaxTime(i - 1);
+          }
+          if (ordered) {
+            its.add(new SourceSamples(c, 0, sb.chunkCount()));
+          } else {
+            // Chunks overlapping within one block: each is merged on its own.
+            for (int i = 0; i < sb.chunkCount(); i++) {
+              its.add(new SourceSamples(c, i, i + 1));
+            }
+          }
         }
-        w.addSeries(labels, new ChainIterator(its));
+        w.addSeries(labels, new ChainIterator(its.toArray(ChunkIterator[]::new)));
       }
       for (Cursor c : group) {
         if (c.next()) {
@@ -282,8 +294,8 @@ public final class BlockMerger {
   }
 
   /**
-   * The samples of a cursor's current series within its block's range, tombstoned ones removed.
-   * Chunk metas are copied at construction, so the cursor may move on.
+   * The samples of some chunks of a cursor's current series within its block's range, tombstoned
+   * ones removed. Chunk references are copied at construction, so the cursor may move on.
    */
   private static final class SourceSamples implements ChunkIterator {
     private final BlockReader block;
@@ -296,13 +308,14 @@ public final class BlockMerger {
     private boolean inChunk;
     private boolean current;
 
-    SourceSamples(Cursor c) {
+    /** Samples of chunks {@code from} (inclusive) to {@code to} (exclusive) of the cursor's series. */
+    SourceSamples(Cursor c, int from, int to) {
       this.block = c.block;
       this.seriesRef = c.ref;
       this.labels = c.series.labels();
-      this.refs = new long[c.series.chunkCount()];
+      this.refs = new long[to - from];
       for (int i = 0; i < refs.length; i++) {
-        refs[i] = c.series.chunkRef(i);
+        refs[i] = c.series.chunkRef(from + i);
       }
       this.tombstoned = !block.tombstones().get(seriesRef).isEmpty();
     }

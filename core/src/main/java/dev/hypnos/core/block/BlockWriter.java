@@ -377,6 +377,11 @@ public final class BlockWriter implements Closeable {
       return meta;
     } finally {
       if (!done) {
+        try {
+          IoUtil.closeAll(List.of(chunks, spool));
+        } catch (IOException ignored) {
+          // The commit's own failure is the one to report; the directory goes anyway.
+        }
         IoUtil.deleteTree(tmpDir);
       }
     }
