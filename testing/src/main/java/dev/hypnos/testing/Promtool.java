@@ -117,6 +117,20 @@ public final class Promtool {
     }
   }
 
+  /**
+   * {@code promtool tsdb analyze --extended} of block {@code blockId} in a copy of {@code dbDir}:
+   * its report lines. Fails with the exit code and stderr when promtool cannot read the block.
+   */
+  public List<String> analyze(Path dbDir, String blockId) throws IOException {
+    Path copy = Files.createTempDirectory("hypnos-promtool-analyze");
+    try {
+      copyTree(dbDir, copy);
+      return run(List.of(executable.toString(), "tsdb", "analyze", "--extended", copy.toString(), blockId));
+    } finally {
+      deleteTree(copy);
+    }
+  }
+
   private List<String> run(List<String> cmd) throws IOException {
     Path out = Files.createTempFile("hypnos-promtool", ".out");
     Path err = Files.createTempFile("hypnos-promtool", ".err");
