@@ -117,14 +117,14 @@ public final class RelabelConfig {
     try {
       root = YAML.readTree(yaml);
     } catch (IOException e) {
-      throw new IllegalArgumentException("parse " + source + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(source + ": parse YAML: " + e.getMessage(), e);
     }
     if (root == null || root.isMissingNode() || root.isNull()) {
       return List.of();
     }
     if (!root.isArray()) {
-      throw new IllegalArgumentException("parse " + source + ": expected a YAML list of relabel configs, found a "
-          + root.getNodeType().name().toLowerCase(Locale.ROOT));
+      throw new IllegalArgumentException(source + ": expected a YAML list of relabel configs, not a YAML "
+          + (root.isObject() ? "mapping" : "scalar"));
     }
     List<RelabelConfig> out = new ArrayList<>();
     for (int i = 0; i < root.size(); i++) {
