@@ -151,9 +151,6 @@ public final class StoreCommand implements Callable<Integer> {
           + "Default: ${DEFAULT-VALUE}.")
   long requestSamplesLimit;
 
-  /** Set by tests to stop the command without a signal; null in production. */
-  @Nullable Lifecycle lifecycleForTests;
-
   @Override
   public Integer call() throws Exception {
     logging.apply();
@@ -164,7 +161,7 @@ public final class StoreCommand implements Callable<Integer> {
     PrometheusRegistry registry = new PrometheusRegistry();
     JvmMetrics.builder().register(registry);
 
-    Lifecycle lc = lifecycleForTests != null ? lifecycleForTests : new Lifecycle(grpcGracePeriod);
+    Lifecycle lc = new Lifecycle(grpcGracePeriod);
     try (lc) {
       Bucket bucket = lc.addCloseable("bucket", objstore.open());
       BucketStore store = lc.addCloseable("bucket store", new BucketStore(bucket, dataDir,
@@ -207,9 +204,7 @@ public final class StoreCommand implements Callable<Integer> {
       syncer.start();
       housekeeping.scheduleWithFixedDelay(() -> unloadIdle(store), IDLE_UNLOAD_INTERVAL.toMillis(),
           IDLE_UNLOAD_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
-      if (lifecycleForTests == null) {
-        lc.handleSignals();
-      }
+      lc.handleSignals();
       LOG.info("store started: bucket {}, data dir {}, sync every {}", bucket.name(), dataDir, syncBlockDuration);
       lc.awaitStopRequest();
       LOG.info("stopping store: {}", lc.stopReason());

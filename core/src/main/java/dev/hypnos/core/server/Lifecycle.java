@@ -66,8 +66,9 @@ public final class Lifecycle implements AutoCloseable {
    * shutdown hook that closes everything if the JVM exits another way. Where the JVM does not let
    * a program handle signals, only the hook is installed; the exit code is then the JVM's own.
    */
-  @SuppressWarnings("removal")
   public synchronized void handleSignals() {
+    // sun.misc.Signal (module jdk.unsupported) is the only JDK way to handle SIGTERM without the
+    // JVM starting its own exit: with a shutdown hook alone the exit code would be 143, not 0.
     for (String name : new String[] {"TERM", "INT"}) {
       try {
         sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> requestStop("received SIG" + sig.getName()));

@@ -150,8 +150,14 @@ public final class BlockSyncer implements Stoppable, AutoCloseable {
     }
   }
 
+  /** Stops at once; a sync in progress is interrupted. */
   @Override
-  public void close() throws InterruptedException {
-    stop(Duration.ZERO);
+  public void close() {
+    try {
+      stop(Duration.ZERO);
+    } catch (InterruptedException e) {
+      executor.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
   }
 }
