@@ -13,6 +13,7 @@ import dev.hypnos.storeapi.SeriesResponse;
 import dev.hypnos.storeapi.StoreInfo;
 import dev.hypnos.testing.OpenMetricsGenerator;
 import dev.hypnos.testing.Promtool;
+import dev.hypnos.testing.S3Proxy;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -181,6 +182,53 @@ class StoreCommandTest {
       assertThat(store.process.waitFor(60, TimeUnit.SECONDS)).as(store.output()).isTrue();
       assertThat(store.process.exitValue()).as(store.output()).isZero();
       assertThat(store.output()).contains("stop requested: received SIGTERM", "store stopped");
+    }
+  }
+
+  private static HttpResponse<String> awaitReady(HttpClient client, int port, int status, StoreProcess store)
+      throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    HttpResponse<String> r = get(client, port, "/-/ready");
+    while (r.statusCode() != status && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+      r = get(client, port, "/-/ready");
+    }
+    assertThat(r.statusCode()).as(store.output()).isEqualTo(status);
+    return r;
+  }
+
+  @Test
+  void anS3OutageMakesItUnreadyUntilTheBucketReturns() throws Exception {
+    try (S3Proxy s3 = S3Proxy.start("hypnos-access", "hypnos-secret-key");
+        TcpForwarder link = new TcpForwarder(s3.port())) {
+      Promtool.copyTree(bucketDir, s3.createBucket("metrics"));
+      String yaml = "type: S3\nconfig:\n  bucket: metrics\n  endpoint: 127.0.0.1:" + link.port()
+          + "\n  region: us-east-1\n  access_key: " + s3.accessKey() + "\n  secret_key: " + s3.secretKey()
+          + "\n  insecure: true\n";
+      try (StoreProcess store = new StoreProcess(tmp.resolve("s3-store.log"), List.of(
+          "--objstore.config=" + yaml,
+          "--data-dir=" + tmp.resolve("s3-data"),
+          "--http-address=127.0.0.1:0",
+          "--grpc-address=127.0.0.1:0",
+          "--grpc-grace-period=1s"))) {
+        int httpPort = store.awaitPort(HTTP_LISTEN);
+        HttpClient client = HttpClient.newHttpClient();
+        awaitReady(client, httpPort, 200, store);
+        assertThat(get(client, httpPort, "/metrics").body())
+            .contains("thanos_bucket_store_blocks_loaded " + metas.size() + ".0");
+
+        link.cut();
+        HttpResponse<String> down = awaitReady(client, httpPort, 503, store);
+        assertThat(down.body()).contains("not ready: object store", "unreachable");
+        assertThat(get(client, httpPort, "/-/healthy").statusCode()).isEqualTo(200);
+
+        link.restore();
+        awaitReady(client, httpPort, 200, store);
+
+        store.process.destroy();
+        assertThat(store.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(store.process.exitValue()).as(store.output()).isZero();
+      }
     }
   }
 
