@@ -1,0 +1,102 @@
+package dev.hypnos.storeapi;
+
+import io.grpc.BindableService;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts gRPC servers and plaintext client channels the way Thanos configures them: messages of
+ * any size up to {@code Integer.MAX_VALUE} in both directions (gRPC Java's default inbound limit
+ * is 4 MiB, too small for a batch of series with many chunks).
+ */
+public final class GrpcServers {
+  private GrpcServers() {}
+
+  /**
+   * Parses {@code host:port}, {@code [ipv6]:port} or {@code :port} (all interfaces). Port 0 asks
+   * for any free port.
+   *
+   * @throws IllegalArgumentException for a missing or bad port
+   */
+  public static InetSocketAddress parseAddress(String address) {
+    int colon = address.lastIndexOf(':');
+    if (colon < 0) {
+      throw new IllegalArgumentException("parse listen address \"" + address + "\": expected host:port");
+    }
+    String host = address.substring(0, colon);
+    String portText = address.substring(colon + 1);
+    int port;
+    try {
+      port = Integer.parseInt(portText);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("parse listen address \"" + address + "\": port \"" + portText + "\" is not a number", e);
+    }
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("parse listen address \"" + address + "\": port " + port + " is outside 0-65535");
+    }
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    return host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
+  }
+
+  /**
+   * Starts a Netty gRPC server on {@code address} ({@link #parseAddress} form) serving
+   * {@code services}, accepting inbound messages up to {@code Integer.MAX_VALUE} bytes.
+   *
+   * @throws IOException when the address cannot be bound
+   */
+  public static Server start(String address, List<? extends BindableService> services) throws IOException {
+    return start(parseAddress(address), services);
+  }
+
+  /** Like {@link #start(String, List)} with a resolved address. */
+  public static Server start(InetSocketAddress address, List<? extends BindableService> services) throws IOException {
+    NettyServerBuilder b = NettyServerBuilder.forAddress(address).maxInboundMessageSize(Integer.MAX_VALUE);
+    for (BindableService s : services) {
+      b.addService(s);
+    }
+    try {
+      return b.build().start();
+    } catch (IOException e) {
+      throw new IOException("start gRPC server on " + address + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A plaintext channel to {@code host:port} accepting inbound messages of any size. */
+  public static ManagedChannel plaintextChannel(String host, int port) {
+    return NettyChannelBuilder.forAddress(host, port)
+        .usePlaintext()
+        .maxInboundMessageSize(Integer.MAX_VALUE)
+        .build();
+  }
+
+  /**
+   * Shuts {@code server} down: no new calls, running calls get {@code grace} to finish, then the
+   * rest are cancelled. Returns once terminated or, after the forced shutdown, after another
+   * {@code grace}.
+   */
+  public static void shutdown(Server server, Duration grace) throws InterruptedException {
+    server.shutdown();
+    if (!server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+      server.shutdownNow();
+      server.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Like {@link #shutdown(Server, Duration)} for a channel. */
+  public static void shutdown(ManagedChannel channel, Duration grace) throws InterruptedException {
+    channel.shutdown();
+    if (!channel.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+      channel.shutdownNow();
+      channel.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+}
