@@ -9,6 +9,7 @@ import dev.hypnos.core.index.Postings;
 import dev.hypnos.core.labels.Labels;
 import dev.hypnos.storeapi.Aggregate;
 import dev.hypnos.storeapi.ChunkData;
+import dev.hypnos.storeapi.ShardInfo;
 import dev.hypnos.storeapi.StoreChunk;
 import dev.hypnos.storeapi.StoreSeries;
 import dev.hypnos.storegateway.block.BucketBlock;
@@ -37,13 +38,16 @@ final class BlockSeriesStream implements SeriesStream {
   private final int batchSize;
   private final RequestLimits limits;
   private final SeriesLabels transform;
+  private final @Nullable ShardInfo shard;
   private final SeriesEntry entry = new SeriesEntry();
   private final ArrayDeque<Item> ready = new ArrayDeque<>();
   private final long[] refs;
   private boolean postingsDone;
 
   BlockSeriesStream(BucketBlock block, Postings postings, long mint, long maxt, boolean skipChunks,
-      List<Aggregate> aggregates, int batchSize, RequestLimits limits, SeriesLabels transform) {
+      List<Aggregate> aggregates, int batchSize, RequestLimits limits, SeriesLabels transform,
+      @Nullable ShardInfo shard) {
+    this.shard = shard;
     this.block = block;
     this.postings = postings;
     this.mint = mint;
@@ -85,6 +89,7 @@ final class BlockSeriesStream implements SeriesStream {
     String id = block.id().toString();
     byte[][] bodies = block.series(refs, 0, n);
     List<Labels> labels = new ArrayList<>(n);
+    List<Labels> sent = new ArrayList<>(n);
     // Per kept series: [start, end) into the chunk arrays below.
     int[] chunkEnds = new int[n];
     long[] cMin = new long[64];
@@ -94,6 +99,10 @@ final class BlockSeriesStream implements SeriesStream {
     int kept = 0;
     for (int i = 0; i < n; i++) {
       entry.decode(bodies[i], block.indexHeader(), id, refs[i]);
+      Labels out = transform.apply(entry.labels());
+      if (shard != null && !shard.matches(out)) {
+        continue;
+      }
       int before = total;
       for (int c = 0; c < entry.chunkCount(); c++) {
         long lo = entry.chunkMinTime(c);
@@ -121,6 +130,7 @@ final class BlockSeriesStream implements SeriesStream {
         limits.reserveChunks(total - before);
       }
       labels.add(entry.labels());
+      sent.add(out);
       chunkEnds[kept++] = total;
     }
     RawChunk[] raw = skipChunks || total == 0 ? new RawChunk[0] : block.chunks(cRef, total);
@@ -132,7 +142,7 @@ final class BlockSeriesStream implements SeriesStream {
       }
       start = chunkEnds[s];
       Labels original = labels.get(s);
-      ready.add(new Item(original, new StoreSeries(transform.apply(original), chunks)));
+      ready.add(new Item(original, new StoreSeries(sent.get(s), chunks)));
     }
   }
 

@@ -246,7 +246,7 @@ public final class BucketStore implements StoreApi, Closeable {
       }
       SeriesLabels transform = new SeriesLabels(b.externalLabels(), drop);
       SeriesStream s = new BlockSeriesStream(b, p, req.minTime(), req.maxTime(), req.skipChunks(), req.aggregates(),
-          options.seriesBatchSize(), limits, transform);
+          options.seriesBatchSize(), limits, transform, req.shardInfo());
       s = guarded(b, s, sink);
       if (!transform.isIdentity()) {
         s = orderPreserving(b, drop) ? SortingStreams.prefixGroups(s) : SortingStreams.fully(s);
@@ -387,7 +387,7 @@ public final class BucketStore implements StoreApi, Closeable {
   private SeriesStream labelsOnly(BucketBlock b, List<Matcher> ms, long start, long end) throws IOException {
     Postings p = BlockPostings.select(b, ms);
     return new BlockSeriesStream(b, p, start, end, true, List.of(), options.seriesBatchSize(),
-        new RequestLimits(options.maxSeriesPerRequest(), 0), new SeriesLabels(b.externalLabels(), Set.of()));
+        new RequestLimits(options.maxSeriesPerRequest(), 0), new SeriesLabels(b.externalLabels(), Set.of()), null);
   }
 
   private static List<String> limit(TreeSet<String> set, long limit) {
@@ -426,7 +426,7 @@ public final class BucketStore implements StoreApi, Closeable {
       infos.add(new TsdbInfo(e.getKey(), e.getValue()[0], e.getValue()[1]));
     }
     infos.sort(Comparator.comparingLong(TsdbInfo::minTime));
-    return new StoreInfo(List.copyOf(sets.keySet()), mint, maxt, false, true, infos);
+    return new StoreInfo(List.copyOf(sets.keySet()), mint, maxt, true, true, infos);
   }
 
   @Override
