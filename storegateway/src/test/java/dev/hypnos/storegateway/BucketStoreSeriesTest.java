@@ -211,6 +211,47 @@ class BucketStoreSeriesTest {
   }
 
   @Test
+  void entriesLongerThanTheirEstimateAreReadAgain() throws IOException {
+    // index_stats claiming 1-byte series and chunks: every entry and chunk outgrows its estimate.
+    List<dev.hypnos.core.block.BlockMeta> tiny = new ArrayList<>();
+    for (dev.hypnos.core.block.BlockMeta m : fx.metas) {
+      var t = m.thanos();
+      tiny.add(m.withThanos(new dev.hypnos.core.block.BlockMeta.Thanos(1, t.labels(), t.downsample(), t.source(),
+          List.of(), List.of(), null, new dev.hypnos.core.block.BlockMeta.IndexStats(1, 1), null, null)));
+    }
+    try (BucketStore s = new BucketStore(bucket, data.resolve("tiny"), IndexCache.disabled(),
+        new Partitioner(Partitioner.DEFAULT_MAX_GAP), InstantSource.fixed(Instant.EPOCH),
+        BucketStore.Options.DEFAULTS.withSeriesBatchSize(5))) {
+      assertThat(s.setBlocks(tiny)).isEmpty();
+      List<Matcher> ms = List.of(Matcher.re("__name__", "hypnos_temperature_.*"));
+      Map<Labels, List<Sample>> actual = new TreeMap<>();
+      for (StoreSeries x : series(call(s, SeriesRequest.builder(fx.minTime, fx.maxTime, ms).build()))) {
+        actual.put(x.labels(), BlockFixture.samples(x, fx.minTime, fx.maxTime));
+      }
+      assertThat(actual).isEqualTo(fx.expected(fx.minTime, fx.maxTime, ms, BlockFixture.EXTERNAL)).isNotEmpty();
+    }
+  }
+
+  @Test
+  void cachedPostingsAndSeriesAreNotFetchedAgain() throws IOException {
+    try (BucketStore s = new BucketStore(bucket, data.resolve("cached"), new IndexCache(16 << 20),
+        new Partitioner(Partitioner.DEFAULT_MAX_GAP), InstantSource.fixed(Instant.EPOCH),
+        BucketStore.Options.DEFAULTS)) {
+      s.setBlocks(fx.metas);
+      SeriesRequest req = SeriesRequest.builder(fx.minTime, fx.maxTime, List.of(Matcher.eq("job", "db")))
+          .skipChunks(true).build();
+      List<StoreSeries> first = series(call(s, req));
+      long afterFirst = s.bucketRequests();
+      assertThat(afterFirst).isPositive();
+      List<StoreSeries> second = series(call(s, req));
+      assertThat(second).isEqualTo(first).isNotEmpty();
+      assertThat(s.bucketRequests()).as("no bucket reads for a repeated labels-only query").isEqualTo(afterFirst);
+      assertThat(s.indexCache().hits()).isPositive();
+      assertThat(s.indexCache().weightedSize()).isPositive().isLessThanOrEqualTo(16 << 20);
+    }
+  }
+
+  @Test
   void labelNamesAndValuesEqualTheDump() throws IOException {
     TreeSet<String> names = new TreeSet<>(Labels::compareStrings);
     TreeSet<String> jobs = new TreeSet<>(Labels::compareStrings);
