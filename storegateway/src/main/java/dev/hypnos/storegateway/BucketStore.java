@@ -60,8 +60,8 @@ import java.util.logging.Logger;
  * skipped; the other blocks are still served.
  *
  * <p>Concurrency: thread-safe; calls may run concurrently with each other and with block set
- * changes. A block removed while a call reads it fails that call's read of it (reported as for a
- * corrupt block when it was closed under the call).
+ * changes. A call holds a reference to each block it reads, so a block removed meanwhile is
+ * closed only after the call ends.
  */
 public final class BucketStore implements StoreApi, Closeable {
   private static final Logger LOG = Logger.getLogger(BucketStore.class.getName());
@@ -169,18 +169,22 @@ public final class BucketStore implements StoreApi, Closeable {
       IndexHeaderWriter.write(bucket, id, file);
     }
     LazyIndexHeader header = LazyIndexHeader.forBlock(bucket, id, dataDir, clock, options.indexHeaderIdleTimeout());
-    BucketBlock b = new BucketBlock(bucket, meta, header, cache, partitioner);
+    Path local = dataDir.resolve(id.toString());
+    BucketBlock b = new BucketBlock(bucket, meta, header, cache, partitioner, () -> IoUtil.deleteTree(local));
     if (blocks.putIfAbsent(id, b) != null) {
-      b.close();
+      // Another thread added it meanwhile; drop ours without deleting the shared files.
+      header.close();
     }
   }
 
-  /** Stops serving a block, closes it and deletes its local files. */
+  /**
+   * Stops serving a block. Its resources and local files are released once no running call uses
+   * it any more.
+   */
   public void removeBlock(BlockId id) throws IOException {
     BucketBlock b = blocks.remove(id);
     if (b != null) {
       b.close();
-      IoUtil.deleteTree(dataDir.resolve(id.toString()));
     }
   }
 
@@ -222,10 +226,47 @@ public final class BucketStore implements StoreApi, Closeable {
 
   // ---- Store API ------------------------------------------------------------------------
 
+  /** Acquires every block of {@code candidates} still open; the caller releases them. */
+  private static List<BucketBlock> acquire(List<BucketBlock> candidates) {
+    List<BucketBlock> out = new ArrayList<>(candidates.size());
+    for (BucketBlock b : candidates) {
+      if (b.tryAcquire()) {
+        out.add(b);
+      }
+    }
+    return out;
+  }
+
+  private static void releaseAll(List<BucketBlock> acquired) throws IOException {
+    IOException first = null;
+    for (BucketBlock b : acquired) {
+      try {
+        b.release();
+      } catch (IOException e) {
+        if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+
   @Override
   public void series(SeriesRequest req, SeriesSink sink) throws IOException {
-    List<BucketBlock> chosen = BlockSets.getFor(blocks.values(), req.minTime(), req.maxTime(),
-        req.maxResolutionWindow());
+    List<BucketBlock> chosen = acquire(BlockSets.getFor(blocks.values(), req.minTime(), req.maxTime(),
+        req.maxResolutionWindow()));
+    try {
+      series(req, sink, chosen);
+    } finally {
+      releaseAll(chosen);
+    }
+  }
+
+  private void series(SeriesRequest req, SeriesSink sink, List<BucketBlock> chosen) throws IOException {
     RequestLimits limits = new RequestLimits(options.maxSeriesPerRequest(), options.maxSamplesPerRequest());
     Set<String> drop = Set.copyOf(req.withoutReplicaLabels());
     List<SeriesStream> streams = new ArrayList<>();
@@ -316,31 +357,36 @@ public final class BucketStore implements StoreApi, Closeable {
   public LabelNamesResponse labelNames(LabelNamesRequest req) throws IOException {
     TreeSet<String> names = new TreeSet<>(Labels::compareStrings);
     List<String> warnings = new ArrayList<>();
-    for (BucketBlock b : overlapping(req.start(), req.end())) {
-      List<Matcher> ms = BlockPostings.withoutExternal(req.matchers(), b.externalLabels());
-      if (ms == null) {
-        continue;
-      }
-      try {
-        if (ms.isEmpty()) {
-          names.addAll(b.indexHeader().labelNames());
-          for (int i = 0; i < b.externalLabels().size(); i++) {
-            names.add(b.externalLabels().name(i));
-          }
-        } else {
-          SeriesStream s = labelsOnly(b, ms, req.start(), req.end());
-          for (SeriesStream.Item it = s.next(); it != null; it = s.next()) {
-            Labels l = it.series().labels();
-            for (int i = 0; i < l.size(); i++) {
-              names.add(l.name(i));
+    List<BucketBlock> acquired = acquire(overlapping(req.start(), req.end()));
+    try {
+      for (BucketBlock b : acquired) {
+        List<Matcher> ms = BlockPostings.withoutExternal(req.matchers(), b.externalLabels());
+        if (ms == null) {
+          continue;
+        }
+        try {
+          if (ms.isEmpty()) {
+            names.addAll(b.indexHeader().labelNames());
+            for (int i = 0; i < b.externalLabels().size(); i++) {
+              names.add(b.externalLabels().name(i));
+            }
+          } else {
+            SeriesStream s = labelsOnly(b, ms, req.start(), req.end());
+            for (SeriesStream.Item it = s.next(); it != null; it = s.next()) {
+              Labels l = it.series().labels();
+              for (int i = 0; i < l.size(); i++) {
+                names.add(l.name(i));
+              }
             }
           }
+        } catch (CorruptBlockException e) {
+          corruptBlocks.increment();
+          LOG.log(Level.WARNING, "skip corrupt block " + b.id() + ": " + e.getMessage(), e);
+          warnings.add("skipped block " + b.id() + ": " + e.getMessage());
         }
-      } catch (CorruptBlockException e) {
-        corruptBlocks.increment();
-        LOG.log(Level.WARNING, "skip corrupt block " + b.id() + ": " + e.getMessage(), e);
-        warnings.add("skipped block " + b.id() + ": " + e.getMessage());
       }
+    } finally {
+      releaseAll(acquired);
     }
     names.removeAll(req.withoutReplicaLabels());
     return new LabelNamesResponse(limit(names, req.limit()), warnings, null);
@@ -353,33 +399,38 @@ public final class BucketStore implements StoreApi, Closeable {
     }
     TreeSet<String> values = new TreeSet<>(Labels::compareStrings);
     List<String> warnings = new ArrayList<>();
-    for (BucketBlock b : overlapping(req.start(), req.end())) {
-      List<Matcher> ms = BlockPostings.withoutExternal(req.matchers(), b.externalLabels());
-      if (ms == null) {
-        continue;
-      }
-      try {
-        String ext = b.externalLabels().get(req.label());
-        if (ms.isEmpty()) {
-          if (ext != null) {
-            values.add(ext);
+    List<BucketBlock> acquired = acquire(overlapping(req.start(), req.end()));
+    try {
+      for (BucketBlock b : acquired) {
+        List<Matcher> ms = BlockPostings.withoutExternal(req.matchers(), b.externalLabels());
+        if (ms == null) {
+          continue;
+        }
+        try {
+          String ext = b.externalLabels().get(req.label());
+          if (ms.isEmpty()) {
+            if (ext != null) {
+              values.add(ext);
+            } else {
+              values.addAll(b.indexHeader().labelValues(req.label()));
+            }
           } else {
-            values.addAll(b.indexHeader().labelValues(req.label()));
-          }
-        } else {
-          SeriesStream s = labelsOnly(b, ms, req.start(), req.end());
-          for (SeriesStream.Item it = s.next(); it != null; it = s.next()) {
-            String v = it.series().labels().get(req.label());
-            if (v != null && !v.isEmpty()) {
-              values.add(v);
+            SeriesStream s = labelsOnly(b, ms, req.start(), req.end());
+            for (SeriesStream.Item it = s.next(); it != null; it = s.next()) {
+              String v = it.series().labels().get(req.label());
+              if (v != null && !v.isEmpty()) {
+                values.add(v);
+              }
             }
           }
+        } catch (CorruptBlockException e) {
+          corruptBlocks.increment();
+          LOG.log(Level.WARNING, "skip corrupt block " + b.id() + ": " + e.getMessage(), e);
+          warnings.add("skipped block " + b.id() + ": " + e.getMessage());
         }
-      } catch (CorruptBlockException e) {
-        corruptBlocks.increment();
-        LOG.log(Level.WARNING, "skip corrupt block " + b.id() + ": " + e.getMessage(), e);
-        warnings.add("skipped block " + b.id() + ": " + e.getMessage());
       }
+    } finally {
+      releaseAll(acquired);
     }
     return new LabelValuesResponse(limit(values, req.limit()), warnings, null);
   }

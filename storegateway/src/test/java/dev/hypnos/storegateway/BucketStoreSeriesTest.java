@@ -252,6 +252,31 @@ class BucketStoreSeriesTest {
   }
 
   @Test
+  void blocksRemovedDuringACallServeItToTheEnd() throws IOException {
+    try (BucketStore s = new BucketStore(bucket, data.resolve("removed"), IndexCache.disabled(),
+        new Partitioner(Partitioner.DEFAULT_MAX_GAP), InstantSource.fixed(Instant.EPOCH),
+        BucketStore.Options.DEFAULTS.withSeriesBatchSize(3))) {
+      s.setBlocks(fx.metas);
+      List<Matcher> ms = List.of(Matcher.eq("job", "api"));
+      Map<Labels, List<Sample>> actual = new TreeMap<>();
+      s.series(SeriesRequest.builder(fx.minTime, fx.maxTime, ms).build(), r -> {
+        if (r instanceof SeriesResponse.SeriesItem i) {
+          if (actual.isEmpty()) {
+            s.setBlocks(List.of()); // the sync drops every block under the running call
+          }
+          actual.put(i.series().labels(), BlockFixture.samples(i.series(), fx.minTime, fx.maxTime));
+        }
+      });
+      assertThat(s.blockIds()).isEmpty();
+      for (var id : fx.blocks) {
+        assertThat(data.resolve("removed").resolve(id.toString())).as("local files freed after the call").doesNotExist();
+      }
+      assertThat(actual).isEqualTo(fx.expected(fx.minTime, fx.maxTime, ms, BlockFixture.EXTERNAL));
+      assertThat(series(call(s, SeriesRequest.builder(fx.minTime, fx.maxTime, ms).build()))).isEmpty();
+    }
+  }
+
+  @Test
   void labelNamesAndValuesEqualTheDump() throws IOException {
     TreeSet<String> names = new TreeSet<>(Labels::compareStrings);
     TreeSet<String> jobs = new TreeSet<>(Labels::compareStrings);
