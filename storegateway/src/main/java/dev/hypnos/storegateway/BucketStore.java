@@ -42,9 +42,11 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * The Store API over the blocks of one bucket (Thanos's {@code BucketStore}). The set of blocks is
@@ -64,7 +66,7 @@ import java.util.logging.Logger;
  * closed only after the call ends.
  */
 public final class BucketStore implements StoreApi, Closeable {
-  private static final Logger LOG = Logger.getLogger(BucketStore.class.getName());
+  private static final System.Logger LOG = System.getLogger(BucketStore.class.getName());
 
   /**
    * Tunables.
@@ -76,8 +78,8 @@ public final class BucketStore implements StoreApi, Closeable {
    * @param indexHeaderIdleTimeout unload index-headers unused this long ({@link #unloadIdleIndexHeaders})
    */
   public record Options(int seriesBatchSize, long maxSeriesPerRequest, long maxSamplesPerRequest,
-      Duration indexHeaderIdleTimeout) {
-    public static final Options DEFAULTS = new Options(1024, 0, 0, Duration.ofMinutes(60));
+      Duration indexHeaderIdleTimeout, int blockLoadConcurrency) {
+    public static final Options DEFAULTS = new Options(1024, 0, 0, Duration.ofMinutes(60), 8);
 
     public Options {
       if (seriesBatchSize <= 0) {
@@ -87,14 +89,26 @@ public final class BucketStore implements StoreApi, Closeable {
         throw new IllegalArgumentException("request limits must not be negative");
       }
       Objects.requireNonNull(indexHeaderIdleTimeout, "indexHeaderIdleTimeout");
+      if (blockLoadConcurrency <= 0) {
+        throw new IllegalArgumentException("block load concurrency must be positive, got " + blockLoadConcurrency);
+      }
     }
 
     public Options withLimits(long series, long samples) {
-      return new Options(seriesBatchSize, series, samples, indexHeaderIdleTimeout);
+      return new Options(seriesBatchSize, series, samples, indexHeaderIdleTimeout, blockLoadConcurrency);
     }
 
     public Options withSeriesBatchSize(int n) {
-      return new Options(n, maxSeriesPerRequest, maxSamplesPerRequest, indexHeaderIdleTimeout);
+      return new Options(n, maxSeriesPerRequest, maxSamplesPerRequest, indexHeaderIdleTimeout, blockLoadConcurrency);
+    }
+
+    public Options withIndexHeaderIdleTimeout(Duration d) {
+      return new Options(seriesBatchSize, maxSeriesPerRequest, maxSamplesPerRequest, d, blockLoadConcurrency);
+    }
+
+    /** How many new blocks {@link #setBlocks} loads (builds index-headers for) at once. */
+    public Options withBlockLoadConcurrency(int n) {
+      return new Options(seriesBatchSize, maxSeriesPerRequest, maxSamplesPerRequest, indexHeaderIdleTimeout, n);
     }
   }
 
@@ -127,19 +141,36 @@ public final class BucketStore implements StoreApi, Closeable {
    */
   public Map<BlockId, IOException> setBlocks(Collection<BlockMeta> metas) {
     Set<BlockId> wanted = new HashSet<>();
-    Map<BlockId, IOException> failed = new LinkedHashMap<>();
+    List<BlockMeta> added = new ArrayList<>();
     for (BlockMeta m : metas) {
-      wanted.add(m.ulid());
-      if (!blocks.containsKey(m.ulid())) {
-        try {
-          addBlock(m);
-        } catch (IOException e) {
-          failed.put(m.ulid(), e);
-          if (e instanceof CorruptBlockException) {
-            corruptBlocks.increment();
-          }
-          LOG.log(Level.WARNING, "load block " + m.ulid() + " from " + bucket.name() + ": " + e.getMessage(), e);
+      if (wanted.add(m.ulid()) && !blocks.containsKey(m.ulid())) {
+        added.add(m);
+      }
+    }
+    Map<BlockId, IOException> failed = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
+    int threads = Math.min(options.blockLoadConcurrency(), added.size());
+    if (threads > 0) {
+      ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+        Thread t = new Thread(r, "bucket-store-block-load");
+        t.setDaemon(true);
+        return t;
+      });
+      try {
+        List<Future<?>> futures = new ArrayList<>();
+        for (BlockMeta m : added) {
+          futures.add(pool.submit(() -> load(m, failed)));
         }
+        for (Future<?> f : futures) {
+          try {
+            f.get();
+          } catch (ExecutionException e) {
+            LOG.log(System.Logger.Level.WARNING, "load block: " + e.getCause(), e.getCause());
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        pool.shutdownNow();
       }
     }
     for (BlockId id : List.copyOf(blocks.keySet())) {
@@ -147,12 +178,25 @@ public final class BucketStore implements StoreApi, Closeable {
         try {
           removeBlock(id);
         } catch (IOException e) {
-          LOG.log(Level.WARNING, "drop block " + id + ": " + e.getMessage(), e);
+          LOG.log(System.Logger.Level.WARNING, "drop block " + id + ": " + e.getMessage(), e);
         }
       }
     }
-    return failed;
+    return new LinkedHashMap<>(failed);
   }
+
+  private void load(BlockMeta m, Map<BlockId, IOException> failed) {
+    try {
+      addBlock(m);
+    } catch (IOException e) {
+      failed.put(m.ulid(), e);
+      if (e instanceof CorruptBlockException) {
+        corruptBlocks.increment();
+      }
+      LOG.log(System.Logger.Level.WARNING, "load block " + m.ulid() + " from " + bucket.name() + ": " + e.getMessage(), e);
+    }
+  }
+
 
   /**
    * Loads a block: builds its index-header file when missing (reading only the index's symbols
@@ -349,7 +393,7 @@ public final class BucketStore implements StoreApi, Closeable {
 
   private void skipCorrupt(BucketBlock b, CorruptBlockException e, SeriesSink sink) {
     corruptBlocks.increment();
-    LOG.log(Level.WARNING, "skip corrupt block " + b.id() + ": " + e.getMessage(), e);
+    LOG.log(System.Logger.Level.WARNING, "skip corrupt block " + b.id() + ": " + e.getMessage(), e);
     sink.warning("skipped block " + b.id() + ": " + e.getMessage());
   }
 
@@ -381,7 +425,7 @@ public final class BucketStore implements StoreApi, Closeable {
           }
         } catch (CorruptBlockException e) {
           corruptBlocks.increment();
-          LOG.log(Level.WARNING, "skip corrupt block " + b.id() + ": " + e.getMessage(), e);
+          LOG.log(System.Logger.Level.WARNING, "skip corrupt block " + b.id() + ": " + e.getMessage(), e);
           warnings.add("skipped block " + b.id() + ": " + e.getMessage());
         }
       }
@@ -425,7 +469,7 @@ public final class BucketStore implements StoreApi, Closeable {
           }
         } catch (CorruptBlockException e) {
           corruptBlocks.increment();
-          LOG.log(Level.WARNING, "skip corrupt block " + b.id() + ": " + e.getMessage(), e);
+          LOG.log(System.Logger.Level.WARNING, "skip corrupt block " + b.id() + ": " + e.getMessage(), e);
           warnings.add("skipped block " + b.id() + ": " + e.getMessage());
         }
       }
