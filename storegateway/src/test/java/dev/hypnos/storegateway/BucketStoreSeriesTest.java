@@ -277,6 +277,29 @@ class BucketStoreSeriesTest {
   }
 
   @Test
+  void seriesStreamBeforeTheBlocksAreReadToTheEnd() throws IOException {
+    try (BucketStore s = new BucketStore(bucket, data.resolve("streaming"), IndexCache.disabled(),
+        new Partitioner(Partitioner.DEFAULT_MAX_GAP), InstantSource.fixed(Instant.EPOCH),
+        BucketStore.Options.DEFAULTS.withSeriesBatchSize(4))) {
+      s.setBlocks(fx.metas);
+      long[] atFirst = {-1};
+      int[] n = {0};
+      long before = s.bucketRequests();
+      s.series(SeriesRequest.builder(fx.minTime, fx.maxTime, List.of(Matcher.re("__name__", ".+"))).build(), r -> {
+        if (n[0]++ == 0) {
+          atFirst[0] = s.bucketRequests() - before;
+        }
+      });
+      long total = s.bucketRequests() - before;
+      assertThat(n[0]).isEqualTo(fx.dump.size());
+      // At the first frame each block has read its postings and one batch of 4 series with their
+      // chunks: memory holds a batch per block, not the whole match.
+      assertThat(atFirst[0]).isLessThanOrEqualTo(3L * fx.blocks.size());
+      assertThat(total).isGreaterThan(10 * atFirst[0]);
+    }
+  }
+
+  @Test
   void labelNamesAndValuesEqualTheDump() throws IOException {
     TreeSet<String> names = new TreeSet<>(Labels::compareStrings);
     TreeSet<String> jobs = new TreeSet<>(Labels::compareStrings);
