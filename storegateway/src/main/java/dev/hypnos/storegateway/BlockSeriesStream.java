@@ -30,7 +30,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class BlockSeriesStream implements SeriesStream {
   private final BucketBlock block;
-  private final Postings postings;
+  private final PostingsSource source;
+  private @Nullable Postings postings;
   private final long mint;
   private final long maxt;
   private final boolean skipChunks;
@@ -44,12 +45,18 @@ final class BlockSeriesStream implements SeriesStream {
   private final long[] refs;
   private boolean postingsDone;
 
-  BlockSeriesStream(BucketBlock block, Postings postings, long mint, long maxt, boolean skipChunks,
+  /** Resolves the block's postings on first use (in the thread that reads the first batch). */
+  @FunctionalInterface
+  interface PostingsSource {
+    Postings get() throws IOException;
+  }
+
+  BlockSeriesStream(BucketBlock block, PostingsSource source, long mint, long maxt, boolean skipChunks,
       List<Aggregate> aggregates, int batchSize, RequestLimits limits, SeriesLabels transform,
       @Nullable ShardInfo shard) {
     this.shard = shard;
     this.block = block;
-    this.postings = postings;
+    this.source = source;
     this.mint = mint;
     this.maxt = maxt;
     this.skipChunks = skipChunks;
@@ -75,7 +82,30 @@ final class BlockSeriesStream implements SeriesStream {
     return ready.poll();
   }
 
+  /**
+   * The next non-empty batch of series, or an empty list at the end. Not to be mixed with {@link
+   * #next}; calls must not overlap (one batch at a time).
+   */
+  List<Item> nextBatch() throws IOException {
+    while (ready.isEmpty() && !postingsDone) {
+      loadBatch();
+    }
+    List<Item> out = new ArrayList<>(ready);
+    ready.clear();
+    return out;
+  }
+
+  /** Whether every batch was read. */
+  boolean finished() {
+    return postingsDone && ready.isEmpty();
+  }
+
   private void loadBatch() throws IOException {
+    Postings postings = this.postings;
+    if (postings == null) {
+      postings = source.get();
+      this.postings = postings;
+    }
     int n = 0;
     while (n < batchSize && postings.next()) {
       refs[n++] = postings.at();

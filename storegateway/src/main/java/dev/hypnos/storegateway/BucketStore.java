@@ -120,6 +120,8 @@ public final class BucketStore implements StoreApi, Closeable {
   private final Options options;
   private final ConcurrentHashMap<BlockId, BucketBlock> blocks = new ConcurrentHashMap<>();
   private final LongAdder corruptBlocks = new LongAdder();
+  // Block reads of Series calls: I/O-bound, one task per block batch at a time.
+  private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
 
   public BucketStore(Bucket bucket, Path dataDir, IndexCache cache, Partitioner partitioner, InstantSource clock,
       Options options) {
@@ -314,40 +316,51 @@ public final class BucketStore implements StoreApi, Closeable {
     RequestLimits limits = new RequestLimits(options.maxSeriesPerRequest(), options.maxSamplesPerRequest());
     Set<String> drop = Set.copyOf(req.withoutReplicaLabels());
     List<SeriesStream> streams = new ArrayList<>();
-    for (BucketBlock b : chosen) {
-      List<Matcher> ms = BlockPostings.withoutExternal(req.matchers(), b.externalLabels());
-      if (ms == null) {
-        continue;
+    List<PrefetchingStream> readers = new ArrayList<>();
+    try {
+      for (BucketBlock b : chosen) {
+        List<Matcher> ms = BlockPostings.withoutExternal(req.matchers(), b.externalLabels());
+        if (ms == null) {
+          continue;
+        }
+        SeriesLabels transform = new SeriesLabels(b.externalLabels(), drop);
+        BlockSeriesStream blockStream = new BlockSeriesStream(b, () -> BlockPostings.select(b, ms), req.minTime(),
+            req.maxTime(), req.skipChunks(), req.aggregates(), options.seriesBatchSize(), limits, transform,
+            req.shardInfo());
+        PrefetchingStream reader = new PrefetchingStream(blockStream, executor);
+        SeriesStream s = guarded(b, reader, sink);
+        if (!transform.isIdentity()) {
+          boolean preserving;
+          try {
+            preserving = orderPreserving(b, drop);
+          } catch (CorruptBlockException e) {
+            skipCorrupt(b, e, sink);
+            continue;
+          }
+          s = preserving ? SortingStreams.prefixGroups(s) : SortingStreams.fully(s);
+        }
+        readers.add(reader);
+        streams.add(s);
       }
-      Postings p;
-      try {
-        p = BlockPostings.select(b, ms);
-      } catch (CorruptBlockException e) {
-        skipCorrupt(b, e, sink);
-        continue;
+      for (PrefetchingStream r : readers) {
+        r.start();
       }
-      if (p == Postings.EMPTY) {
-        continue;
+      MergedSeriesStream merged = new MergedSeriesStream(streams);
+      long sent = 0;
+      for (StoreSeries s = merged.next(); s != null; s = merged.next()) {
+        sink.series(s);
+        sent++;
+        if (req.hasLimit() && sent >= req.limit()) {
+          break;
+        }
       }
-      SeriesLabels transform = new SeriesLabels(b.externalLabels(), drop);
-      SeriesStream s = new BlockSeriesStream(b, p, req.minTime(), req.maxTime(), req.skipChunks(), req.aggregates(),
-          options.seriesBatchSize(), limits, transform, req.shardInfo());
-      s = guarded(b, s, sink);
-      if (!transform.isIdentity()) {
-        s = orderPreserving(b, drop) ? SortingStreams.prefixGroups(s) : SortingStreams.fully(s);
-      }
-      streams.add(s);
-    }
-    MergedSeriesStream merged = new MergedSeriesStream(streams);
-    long sent = 0;
-    for (StoreSeries s = merged.next(); s != null; s = merged.next()) {
-      sink.series(s);
-      sent++;
-      if (req.hasLimit() && sent >= req.limit()) {
-        break;
+    } finally {
+      for (PrefetchingStream r : readers) {
+        r.close();
       }
     }
   }
+
 
   /**
    * Whether adding the block's external labels and removing {@code drop} can reorder its series
@@ -480,8 +493,7 @@ public final class BucketStore implements StoreApi, Closeable {
   }
 
   private SeriesStream labelsOnly(BucketBlock b, List<Matcher> ms, long start, long end) throws IOException {
-    Postings p = BlockPostings.select(b, ms);
-    return new BlockSeriesStream(b, p, start, end, true, List.of(), options.seriesBatchSize(),
+    return new BlockSeriesStream(b, () -> BlockPostings.select(b, ms), start, end, true, List.of(), options.seriesBatchSize(),
         new RequestLimits(options.maxSeriesPerRequest(), 0), new SeriesLabels(b.externalLabels(), Set.of()), null);
   }
 
@@ -526,6 +538,7 @@ public final class BucketStore implements StoreApi, Closeable {
 
   @Override
   public void close() throws IOException {
+    executor.shutdown();
     List<BucketBlock> all = new ArrayList<>(blocks.values());
     blocks.clear();
     IoUtil.closeAll(all);

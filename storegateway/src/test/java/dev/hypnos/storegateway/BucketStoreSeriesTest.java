@@ -292,9 +292,9 @@ class BucketStoreSeriesTest {
       });
       long total = s.bucketRequests() - before;
       assertThat(n[0]).isEqualTo(fx.dump.size());
-      // At the first frame each block has read its postings and one batch of 4 series with their
-      // chunks: memory holds a batch per block, not the whole match.
-      assertThat(atFirst[0]).isLessThanOrEqualTo(3L * fx.blocks.size());
+      // At the first frame each block has read its postings and at most two batches of 4 series
+      // (one being sent, one read ahead), each with its chunks: memory holds batches, not the match.
+      assertThat(atFirst[0]).isLessThanOrEqualTo(5L * fx.blocks.size());
       assertThat(total).isGreaterThan(10 * atFirst[0]);
     }
   }
