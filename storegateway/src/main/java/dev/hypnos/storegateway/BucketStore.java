@@ -516,25 +516,41 @@ public final class BucketStore implements StoreApi, Closeable {
     return out;
   }
 
+  /**
+   * External label sets of the served blocks, the overall time range ({@code Long.MAX_VALUE,
+   * Long.MIN_VALUE} without blocks, as Thanos), and one TSDB info per label set and run of
+   * touching or overlapping blocks.
+   */
   @Override
   public StoreInfo info() {
-    Map<Labels, long[]> sets = new TreeMap<>();
+    Map<Labels, List<long[]>> sets = new TreeMap<>();
     long mint = Long.MAX_VALUE;
     long maxt = Long.MIN_VALUE;
     for (BucketBlock b : blocks.values()) {
-      long[] r = sets.computeIfAbsent(b.externalLabels(), k -> new long[] {Long.MAX_VALUE, Long.MIN_VALUE});
-      r[0] = Math.min(r[0], b.meta().minTime());
-      r[1] = Math.max(r[1], b.meta().maxTime());
+      sets.computeIfAbsent(b.externalLabels(), k -> new ArrayList<>())
+          .add(new long[] {b.meta().minTime(), b.meta().maxTime()});
       mint = Math.min(mint, b.meta().minTime());
       maxt = Math.max(maxt, b.meta().maxTime());
     }
     List<TsdbInfo> infos = new ArrayList<>();
-    for (Map.Entry<Labels, long[]> e : sets.entrySet()) {
-      infos.add(new TsdbInfo(e.getKey(), e.getValue()[0], e.getValue()[1]));
+    for (Map.Entry<Labels, List<long[]>> e : sets.entrySet()) {
+      List<long[]> rs = e.getValue();
+      rs.sort(Comparator.comparingLong(r -> r[0]));
+      long[] cur = rs.get(0).clone();
+      for (long[] r : rs) {
+        if (r[0] > cur[1]) {
+          infos.add(new TsdbInfo(e.getKey(), cur[0], cur[1]));
+          cur = r.clone();
+        } else {
+          cur[1] = Math.max(cur[1], r[1]);
+        }
+      }
+      infos.add(new TsdbInfo(e.getKey(), cur[0], cur[1]));
     }
     infos.sort(Comparator.comparingLong(TsdbInfo::minTime));
     return new StoreInfo(List.copyOf(sets.keySet()), mint, maxt, true, true, infos);
   }
+
 
   @Override
   public void close() throws IOException {

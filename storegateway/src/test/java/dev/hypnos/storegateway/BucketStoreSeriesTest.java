@@ -339,5 +339,10 @@ class BucketStoreSeriesTest {
     assertThat(info.minTime()).isEqualTo(fx.minTime);
     assertThat(info.maxTime()).isEqualTo(fx.maxTime);
     assertThat(info.supportsWithoutReplicaLabels()).isTrue();
+    assertThat(info.supportsSharding()).isTrue();
+    // promtool's blocks span their samples only, so they leave sub-second gaps: one info each.
+    assertThat(info.tsdbInfos()).hasSize(fx.blocks.size());
+    assertThat(info.tsdbInfos().get(0).minTime()).isEqualTo(fx.minTime);
+    assertThat(info.tsdbInfos().get(fx.blocks.size() - 1).maxTime()).isEqualTo(fx.maxTime);
   }
 }
