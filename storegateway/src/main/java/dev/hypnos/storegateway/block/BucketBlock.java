@@ -6,7 +6,6 @@ import dev.hypnos.core.block.BucketBlocks;
 import dev.hypnos.core.block.RawChunk;
 import dev.hypnos.core.index.CorruptBlockException;
 import dev.hypnos.core.index.Postings;
-import dev.hypnos.core.io.DecodeBuffer;
 import dev.hypnos.core.labels.Labels;
 import dev.hypnos.core.objstore.Bucket;
 import dev.hypnos.core.objstore.ObjectNotFoundException;
@@ -437,11 +436,6 @@ public final class BucketBlock implements Closeable {
     CRC32C c = new CRC32C();
     c.update(b, off, len);
     return (int) c.getValue();
-  }
-
-  /** Hex form of a CRC, for messages. */
-  static String hex(int v) {
-    return DecodeBuffer.hex32(v);
   }
 
   /**
