@@ -9,6 +9,7 @@ import dev.hypnos.core.index.Postings;
 import dev.hypnos.core.labels.Labels;
 import dev.hypnos.storeapi.Aggregate;
 import dev.hypnos.storeapi.ChunkData;
+import dev.hypnos.storeapi.ShardInfo;
 import dev.hypnos.storeapi.StoreChunk;
 import dev.hypnos.storeapi.StoreSeries;
 import dev.hypnos.storegateway.block.BucketBlock;
@@ -29,7 +30,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class BlockSeriesStream implements SeriesStream {
   private final BucketBlock block;
-  private final Postings postings;
+  private final PostingsSource source;
+  private @Nullable Postings postings;
   private final long mint;
   private final long maxt;
   private final boolean skipChunks;
@@ -37,15 +39,24 @@ final class BlockSeriesStream implements SeriesStream {
   private final int batchSize;
   private final RequestLimits limits;
   private final SeriesLabels transform;
+  private final @Nullable ShardInfo shard;
   private final SeriesEntry entry = new SeriesEntry();
   private final ArrayDeque<Item> ready = new ArrayDeque<>();
   private final long[] refs;
   private boolean postingsDone;
 
-  BlockSeriesStream(BucketBlock block, Postings postings, long mint, long maxt, boolean skipChunks,
-      List<Aggregate> aggregates, int batchSize, RequestLimits limits, SeriesLabels transform) {
+  /** Resolves the block's postings on first use (in the thread that reads the first batch). */
+  @FunctionalInterface
+  interface PostingsSource {
+    Postings get() throws IOException;
+  }
+
+  BlockSeriesStream(BucketBlock block, PostingsSource source, long mint, long maxt, boolean skipChunks,
+      List<Aggregate> aggregates, int batchSize, RequestLimits limits, SeriesLabels transform,
+      @Nullable ShardInfo shard) {
+    this.shard = shard;
     this.block = block;
-    this.postings = postings;
+    this.source = source;
     this.mint = mint;
     this.maxt = maxt;
     this.skipChunks = skipChunks;
@@ -71,7 +82,30 @@ final class BlockSeriesStream implements SeriesStream {
     return ready.poll();
   }
 
+  /**
+   * The next non-empty batch of series, or an empty list at the end. Not to be mixed with {@link
+   * #next}; calls must not overlap (one batch at a time).
+   */
+  List<Item> nextBatch() throws IOException {
+    while (ready.isEmpty() && !postingsDone) {
+      loadBatch();
+    }
+    List<Item> out = new ArrayList<>(ready);
+    ready.clear();
+    return out;
+  }
+
+  /** Whether every batch was read. */
+  boolean finished() {
+    return postingsDone && ready.isEmpty();
+  }
+
   private void loadBatch() throws IOException {
+    Postings postings = this.postings;
+    if (postings == null) {
+      postings = source.get();
+      this.postings = postings;
+    }
     int n = 0;
     while (n < batchSize && postings.next()) {
       refs[n++] = postings.at();
@@ -85,6 +119,7 @@ final class BlockSeriesStream implements SeriesStream {
     String id = block.id().toString();
     byte[][] bodies = block.series(refs, 0, n);
     List<Labels> labels = new ArrayList<>(n);
+    List<Labels> sent = new ArrayList<>(n);
     // Per kept series: [start, end) into the chunk arrays below.
     int[] chunkEnds = new int[n];
     long[] cMin = new long[64];
@@ -94,6 +129,10 @@ final class BlockSeriesStream implements SeriesStream {
     int kept = 0;
     for (int i = 0; i < n; i++) {
       entry.decode(bodies[i], block.indexHeader(), id, refs[i]);
+      Labels out = transform.apply(entry.labels());
+      if (shard != null && !shard.matches(out)) {
+        continue;
+      }
       int before = total;
       for (int c = 0; c < entry.chunkCount(); c++) {
         long lo = entry.chunkMinTime(c);
@@ -121,6 +160,7 @@ final class BlockSeriesStream implements SeriesStream {
         limits.reserveChunks(total - before);
       }
       labels.add(entry.labels());
+      sent.add(out);
       chunkEnds[kept++] = total;
     }
     RawChunk[] raw = skipChunks || total == 0 ? new RawChunk[0] : block.chunks(cRef, total);
@@ -132,7 +172,7 @@ final class BlockSeriesStream implements SeriesStream {
       }
       start = chunkEnds[s];
       Labels original = labels.get(s);
-      ready.add(new Item(original, new StoreSeries(transform.apply(original), chunks)));
+      ready.add(new Item(original, new StoreSeries(sent.get(s), chunks)));
     }
   }
 

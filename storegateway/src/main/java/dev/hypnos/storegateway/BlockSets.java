@@ -5,7 +5,7 @@ import dev.hypnos.storegateway.block.BucketBlock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -51,14 +51,8 @@ final class BlockSets {
       }
       collect(byRes, i, mint, maxt, out);
     }
-    // Dedupe (a block can appear once only) while keeping order.
-    return List.copyOf(new LinkedHashMap<BucketBlock, Boolean>() {
-      {
-        for (BucketBlock b : out) {
-          put(b, Boolean.TRUE);
-        }
-      }
-    }.keySet());
+    // The recursion can reach a finer block twice (before and after a coarser one): keep the first.
+    return List.copyOf(new LinkedHashSet<>(out));
   }
 
   private static int resolutionIndex(long res) {

@@ -3,7 +3,6 @@ package dev.hypnos.storegateway;
 import dev.hypnos.core.block.BlockId;
 import dev.hypnos.core.block.BlockMeta;
 import dev.hypnos.core.index.CorruptBlockException;
-import dev.hypnos.core.index.Postings;
 import dev.hypnos.core.labels.Labels;
 import dev.hypnos.core.labels.Matcher;
 import dev.hypnos.core.objstore.Bucket;
@@ -15,7 +14,6 @@ import dev.hypnos.storeapi.LabelValuesResponse;
 import dev.hypnos.storeapi.SeriesRequest;
 import dev.hypnos.storeapi.SeriesSink;
 import dev.hypnos.storeapi.StoreApi;
-import dev.hypnos.storeapi.StoreApiException;
 import dev.hypnos.storeapi.StoreInfo;
 import dev.hypnos.storeapi.StoreSeries;
 import dev.hypnos.storeapi.TsdbInfo;
@@ -42,9 +40,11 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * The Store API over the blocks of one bucket (Thanos's {@code BucketStore}). The set of blocks is
@@ -60,11 +60,11 @@ import java.util.logging.Logger;
  * skipped; the other blocks are still served.
  *
  * <p>Concurrency: thread-safe; calls may run concurrently with each other and with block set
- * changes. A block removed while a call reads it fails that call's read of it (reported as for a
- * corrupt block when it was closed under the call).
+ * changes. A call holds a reference to each block it reads, so a block removed meanwhile is
+ * closed only after the call ends.
  */
 public final class BucketStore implements StoreApi, Closeable {
-  private static final Logger LOG = Logger.getLogger(BucketStore.class.getName());
+  private static final System.Logger LOG = System.getLogger(BucketStore.class.getName());
 
   /**
    * Tunables.
@@ -76,8 +76,8 @@ public final class BucketStore implements StoreApi, Closeable {
    * @param indexHeaderIdleTimeout unload index-headers unused this long ({@link #unloadIdleIndexHeaders})
    */
   public record Options(int seriesBatchSize, long maxSeriesPerRequest, long maxSamplesPerRequest,
-      Duration indexHeaderIdleTimeout) {
-    public static final Options DEFAULTS = new Options(1024, 0, 0, Duration.ofMinutes(60));
+      Duration indexHeaderIdleTimeout, int blockLoadConcurrency) {
+    public static final Options DEFAULTS = new Options(1024, 0, 0, Duration.ofMinutes(60), 8);
 
     public Options {
       if (seriesBatchSize <= 0) {
@@ -87,14 +87,26 @@ public final class BucketStore implements StoreApi, Closeable {
         throw new IllegalArgumentException("request limits must not be negative");
       }
       Objects.requireNonNull(indexHeaderIdleTimeout, "indexHeaderIdleTimeout");
+      if (blockLoadConcurrency <= 0) {
+        throw new IllegalArgumentException("block load concurrency must be positive, got " + blockLoadConcurrency);
+      }
     }
 
     public Options withLimits(long series, long samples) {
-      return new Options(seriesBatchSize, series, samples, indexHeaderIdleTimeout);
+      return new Options(seriesBatchSize, series, samples, indexHeaderIdleTimeout, blockLoadConcurrency);
     }
 
     public Options withSeriesBatchSize(int n) {
-      return new Options(n, maxSeriesPerRequest, maxSamplesPerRequest, indexHeaderIdleTimeout);
+      return new Options(n, maxSeriesPerRequest, maxSamplesPerRequest, indexHeaderIdleTimeout, blockLoadConcurrency);
+    }
+
+    public Options withIndexHeaderIdleTimeout(Duration d) {
+      return new Options(seriesBatchSize, maxSeriesPerRequest, maxSamplesPerRequest, d, blockLoadConcurrency);
+    }
+
+    /** How many new blocks {@link #setBlocks} loads (builds index-headers for) at once. */
+    public Options withBlockLoadConcurrency(int n) {
+      return new Options(seriesBatchSize, maxSeriesPerRequest, maxSamplesPerRequest, indexHeaderIdleTimeout, n);
     }
   }
 
@@ -106,6 +118,8 @@ public final class BucketStore implements StoreApi, Closeable {
   private final Options options;
   private final ConcurrentHashMap<BlockId, BucketBlock> blocks = new ConcurrentHashMap<>();
   private final LongAdder corruptBlocks = new LongAdder();
+  // Block reads of Series calls: I/O-bound, one task per block batch at a time.
+  private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
 
   public BucketStore(Bucket bucket, Path dataDir, IndexCache cache, Partitioner partitioner, InstantSource clock,
       Options options) {
@@ -127,19 +141,36 @@ public final class BucketStore implements StoreApi, Closeable {
    */
   public Map<BlockId, IOException> setBlocks(Collection<BlockMeta> metas) {
     Set<BlockId> wanted = new HashSet<>();
-    Map<BlockId, IOException> failed = new LinkedHashMap<>();
+    List<BlockMeta> added = new ArrayList<>();
     for (BlockMeta m : metas) {
-      wanted.add(m.ulid());
-      if (!blocks.containsKey(m.ulid())) {
-        try {
-          addBlock(m);
-        } catch (IOException e) {
-          failed.put(m.ulid(), e);
-          if (e instanceof CorruptBlockException) {
-            corruptBlocks.increment();
-          }
-          LOG.log(Level.WARNING, "load block " + m.ulid() + " from " + bucket.name() + ": " + e.getMessage(), e);
+      if (wanted.add(m.ulid()) && !blocks.containsKey(m.ulid())) {
+        added.add(m);
+      }
+    }
+    Map<BlockId, IOException> failed = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
+    int threads = Math.min(options.blockLoadConcurrency(), added.size());
+    if (threads > 0) {
+      ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+        Thread t = new Thread(r, "bucket-store-block-load");
+        t.setDaemon(true);
+        return t;
+      });
+      try {
+        List<Future<?>> futures = new ArrayList<>();
+        for (BlockMeta m : added) {
+          futures.add(pool.submit(() -> load(m, failed)));
         }
+        for (Future<?> f : futures) {
+          try {
+            f.get();
+          } catch (ExecutionException e) {
+            LOG.log(System.Logger.Level.WARNING, "load block: " + e.getCause(), e.getCause());
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        pool.shutdownNow();
       }
     }
     for (BlockId id : List.copyOf(blocks.keySet())) {
@@ -147,12 +178,25 @@ public final class BucketStore implements StoreApi, Closeable {
         try {
           removeBlock(id);
         } catch (IOException e) {
-          LOG.log(Level.WARNING, "drop block " + id + ": " + e.getMessage(), e);
+          LOG.log(System.Logger.Level.WARNING, "drop block " + id + ": " + e.getMessage(), e);
         }
       }
     }
-    return failed;
+    return new LinkedHashMap<>(failed);
   }
+
+  private void load(BlockMeta m, Map<BlockId, IOException> failed) {
+    try {
+      addBlock(m);
+    } catch (IOException e) {
+      failed.put(m.ulid(), e);
+      if (e instanceof CorruptBlockException) {
+        corruptBlocks.increment();
+      }
+      LOG.log(System.Logger.Level.WARNING, "load block " + m.ulid() + " from " + bucket.name() + ": " + e.getMessage(), e);
+    }
+  }
+
 
   /**
    * Loads a block: builds its index-header file when missing (reading only the index's symbols
@@ -169,18 +213,22 @@ public final class BucketStore implements StoreApi, Closeable {
       IndexHeaderWriter.write(bucket, id, file);
     }
     LazyIndexHeader header = LazyIndexHeader.forBlock(bucket, id, dataDir, clock, options.indexHeaderIdleTimeout());
-    BucketBlock b = new BucketBlock(bucket, meta, header, cache, partitioner);
+    Path local = dataDir.resolve(id.toString());
+    BucketBlock b = new BucketBlock(bucket, meta, header, cache, partitioner, () -> IoUtil.deleteTree(local));
     if (blocks.putIfAbsent(id, b) != null) {
-      b.close();
+      // Another thread added it meanwhile; drop ours without deleting the shared files.
+      header.close();
     }
   }
 
-  /** Stops serving a block, closes it and deletes its local files. */
+  /**
+   * Stops serving a block. Its resources and local files are released once no running call uses
+   * it any more.
+   */
   public void removeBlock(BlockId id) throws IOException {
     BucketBlock b = blocks.remove(id);
     if (b != null) {
       b.close();
-      IoUtil.deleteTree(dataDir.resolve(id.toString()));
     }
   }
 
@@ -222,47 +270,95 @@ public final class BucketStore implements StoreApi, Closeable {
 
   // ---- Store API ------------------------------------------------------------------------
 
+  /** Acquires every block of {@code candidates} still open; the caller releases them. */
+  private static List<BucketBlock> acquire(List<BucketBlock> candidates) {
+    List<BucketBlock> out = new ArrayList<>(candidates.size());
+    for (BucketBlock b : candidates) {
+      if (b.tryAcquire()) {
+        out.add(b);
+      }
+    }
+    return out;
+  }
+
+  private static void releaseAll(List<BucketBlock> acquired) throws IOException {
+    IOException first = null;
+    for (BucketBlock b : acquired) {
+      try {
+        b.release();
+      } catch (IOException e) {
+        if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+
   @Override
   public void series(SeriesRequest req, SeriesSink sink) throws IOException {
-    List<BucketBlock> chosen = BlockSets.getFor(blocks.values(), req.minTime(), req.maxTime(),
-        req.maxResolutionWindow());
+    List<BucketBlock> chosen = acquire(BlockSets.getFor(blocks.values(), req.minTime(), req.maxTime(),
+        req.maxResolutionWindow()));
+    try {
+      series(req, sink, chosen);
+    } finally {
+      releaseAll(chosen);
+    }
+  }
+
+  private void series(SeriesRequest req, SeriesSink sink, List<BucketBlock> chosen) throws IOException {
     RequestLimits limits = new RequestLimits(options.maxSeriesPerRequest(), options.maxSamplesPerRequest());
     Set<String> drop = Set.copyOf(req.withoutReplicaLabels());
     List<SeriesStream> streams = new ArrayList<>();
-    for (BucketBlock b : chosen) {
-      List<Matcher> ms = BlockPostings.withoutExternal(req.matchers(), b.externalLabels());
-      if (ms == null) {
-        continue;
+    List<PrefetchingStream> readers = new ArrayList<>();
+    try {
+      for (BucketBlock b : chosen) {
+        List<Matcher> ms = BlockPostings.withoutExternal(req.matchers(), b.externalLabels());
+        if (ms == null) {
+          continue;
+        }
+        SeriesLabels transform = new SeriesLabels(b.externalLabels(), drop);
+        BlockSeriesStream blockStream = new BlockSeriesStream(b, () -> BlockPostings.select(b, ms), req.minTime(),
+            req.maxTime(), req.skipChunks(), req.aggregates(), options.seriesBatchSize(), limits, transform,
+            req.shardInfo());
+        PrefetchingStream reader = new PrefetchingStream(blockStream, executor);
+        SeriesStream s = guarded(b, reader, sink);
+        if (!transform.isIdentity()) {
+          boolean preserving;
+          try {
+            preserving = orderPreserving(b, drop);
+          } catch (CorruptBlockException e) {
+            skipCorrupt(b, e, sink);
+            continue;
+          }
+          s = preserving ? SortingStreams.prefixGroups(s) : SortingStreams.fully(s);
+        }
+        readers.add(reader);
+        streams.add(s);
       }
-      Postings p;
-      try {
-        p = BlockPostings.select(b, ms);
-      } catch (CorruptBlockException e) {
-        skipCorrupt(b, e, sink);
-        continue;
+      for (PrefetchingStream r : readers) {
+        r.start();
       }
-      if (p == Postings.EMPTY) {
-        continue;
+      MergedSeriesStream merged = new MergedSeriesStream(streams);
+      long sent = 0;
+      for (StoreSeries s = merged.next(); s != null; s = merged.next()) {
+        sink.series(s);
+        sent++;
+        if (req.hasLimit() && sent >= req.limit()) {
+          break;
+        }
       }
-      SeriesLabels transform = new SeriesLabels(b.externalLabels(), drop);
-      SeriesStream s = new BlockSeriesStream(b, p, req.minTime(), req.maxTime(), req.skipChunks(), req.aggregates(),
-          options.seriesBatchSize(), limits, transform);
-      s = guarded(b, s, sink);
-      if (!transform.isIdentity()) {
-        s = orderPreserving(b, drop) ? SortingStreams.prefixGroups(s) : SortingStreams.fully(s);
-      }
-      streams.add(s);
-    }
-    MergedSeriesStream merged = new MergedSeriesStream(streams);
-    long sent = 0;
-    for (StoreSeries s = merged.next(); s != null; s = merged.next()) {
-      sink.series(s);
-      sent++;
-      if (req.hasLimit() && sent >= req.limit()) {
-        break;
+    } finally {
+      for (PrefetchingStream r : readers) {
+        r.close();
       }
     }
   }
+
 
   /**
    * Whether adding the block's external labels and removing {@code drop} can reorder its series
@@ -308,7 +404,7 @@ public final class BucketStore implements StoreApi, Closeable {
 
   private void skipCorrupt(BucketBlock b, CorruptBlockException e, SeriesSink sink) {
     corruptBlocks.increment();
-    LOG.log(Level.WARNING, "skip corrupt block " + b.id() + ": " + e.getMessage(), e);
+    LOG.log(System.Logger.Level.WARNING, "skip corrupt block " + b.id() + ": " + e.getMessage(), e);
     sink.warning("skipped block " + b.id() + ": " + e.getMessage());
   }
 
@@ -316,31 +412,36 @@ public final class BucketStore implements StoreApi, Closeable {
   public LabelNamesResponse labelNames(LabelNamesRequest req) throws IOException {
     TreeSet<String> names = new TreeSet<>(Labels::compareStrings);
     List<String> warnings = new ArrayList<>();
-    for (BucketBlock b : overlapping(req.start(), req.end())) {
-      List<Matcher> ms = BlockPostings.withoutExternal(req.matchers(), b.externalLabels());
-      if (ms == null) {
-        continue;
-      }
-      try {
-        if (ms.isEmpty()) {
-          names.addAll(b.indexHeader().labelNames());
-          for (int i = 0; i < b.externalLabels().size(); i++) {
-            names.add(b.externalLabels().name(i));
-          }
-        } else {
-          SeriesStream s = labelsOnly(b, ms, req.start(), req.end());
-          for (SeriesStream.Item it = s.next(); it != null; it = s.next()) {
-            Labels l = it.series().labels();
-            for (int i = 0; i < l.size(); i++) {
-              names.add(l.name(i));
+    List<BucketBlock> acquired = acquire(overlapping(req.start(), req.end()));
+    try {
+      for (BucketBlock b : acquired) {
+        List<Matcher> ms = BlockPostings.withoutExternal(req.matchers(), b.externalLabels());
+        if (ms == null) {
+          continue;
+        }
+        try {
+          if (ms.isEmpty()) {
+            names.addAll(b.indexHeader().labelNames());
+            for (int i = 0; i < b.externalLabels().size(); i++) {
+              names.add(b.externalLabels().name(i));
+            }
+          } else {
+            SeriesStream s = labelsOnly(b, ms, req.start(), req.end());
+            for (SeriesStream.Item it = s.next(); it != null; it = s.next()) {
+              Labels l = it.series().labels();
+              for (int i = 0; i < l.size(); i++) {
+                names.add(l.name(i));
+              }
             }
           }
+        } catch (CorruptBlockException e) {
+          corruptBlocks.increment();
+          LOG.log(System.Logger.Level.WARNING, "skip corrupt block " + b.id() + ": " + e.getMessage(), e);
+          warnings.add("skipped block " + b.id() + ": " + e.getMessage());
         }
-      } catch (CorruptBlockException e) {
-        corruptBlocks.increment();
-        LOG.log(Level.WARNING, "skip corrupt block " + b.id() + ": " + e.getMessage(), e);
-        warnings.add("skipped block " + b.id() + ": " + e.getMessage());
       }
+    } finally {
+      releaseAll(acquired);
     }
     names.removeAll(req.withoutReplicaLabels());
     return new LabelNamesResponse(limit(names, req.limit()), warnings, null);
@@ -353,41 +454,45 @@ public final class BucketStore implements StoreApi, Closeable {
     }
     TreeSet<String> values = new TreeSet<>(Labels::compareStrings);
     List<String> warnings = new ArrayList<>();
-    for (BucketBlock b : overlapping(req.start(), req.end())) {
-      List<Matcher> ms = BlockPostings.withoutExternal(req.matchers(), b.externalLabels());
-      if (ms == null) {
-        continue;
-      }
-      try {
-        String ext = b.externalLabels().get(req.label());
-        if (ms.isEmpty()) {
-          if (ext != null) {
-            values.add(ext);
+    List<BucketBlock> acquired = acquire(overlapping(req.start(), req.end()));
+    try {
+      for (BucketBlock b : acquired) {
+        List<Matcher> ms = BlockPostings.withoutExternal(req.matchers(), b.externalLabels());
+        if (ms == null) {
+          continue;
+        }
+        try {
+          String ext = b.externalLabels().get(req.label());
+          if (ms.isEmpty()) {
+            if (ext != null) {
+              values.add(ext);
+            } else {
+              values.addAll(b.indexHeader().labelValues(req.label()));
+            }
           } else {
-            values.addAll(b.indexHeader().labelValues(req.label()));
-          }
-        } else {
-          SeriesStream s = labelsOnly(b, ms, req.start(), req.end());
-          for (SeriesStream.Item it = s.next(); it != null; it = s.next()) {
-            String v = it.series().labels().get(req.label());
-            if (v != null && !v.isEmpty()) {
-              values.add(v);
+            SeriesStream s = labelsOnly(b, ms, req.start(), req.end());
+            for (SeriesStream.Item it = s.next(); it != null; it = s.next()) {
+              String v = it.series().labels().get(req.label());
+              if (v != null && !v.isEmpty()) {
+                values.add(v);
+              }
             }
           }
+        } catch (CorruptBlockException e) {
+          corruptBlocks.increment();
+          LOG.log(System.Logger.Level.WARNING, "skip corrupt block " + b.id() + ": " + e.getMessage(), e);
+          warnings.add("skipped block " + b.id() + ": " + e.getMessage());
         }
-      } catch (CorruptBlockException e) {
-        corruptBlocks.increment();
-        LOG.log(Level.WARNING, "skip corrupt block " + b.id() + ": " + e.getMessage(), e);
-        warnings.add("skipped block " + b.id() + ": " + e.getMessage());
       }
+    } finally {
+      releaseAll(acquired);
     }
     return new LabelValuesResponse(limit(values, req.limit()), warnings, null);
   }
 
   private SeriesStream labelsOnly(BucketBlock b, List<Matcher> ms, long start, long end) throws IOException {
-    Postings p = BlockPostings.select(b, ms);
-    return new BlockSeriesStream(b, p, start, end, true, List.of(), options.seriesBatchSize(),
-        new RequestLimits(options.maxSeriesPerRequest(), 0), new SeriesLabels(b.externalLabels(), Set.of()));
+    return new BlockSeriesStream(b, () -> BlockPostings.select(b, ms), start, end, true, List.of(), options.seriesBatchSize(),
+        new RequestLimits(options.maxSeriesPerRequest(), 0), new SeriesLabels(b.externalLabels(), Set.of()), null);
   }
 
   private static List<String> limit(TreeSet<String> set, long limit) {
@@ -409,28 +514,45 @@ public final class BucketStore implements StoreApi, Closeable {
     return out;
   }
 
+  /**
+   * External label sets of the served blocks, the overall time range ({@code Long.MAX_VALUE,
+   * Long.MIN_VALUE} without blocks, as Thanos), and one TSDB info per label set and run of
+   * touching or overlapping blocks.
+   */
   @Override
   public StoreInfo info() {
-    Map<Labels, long[]> sets = new TreeMap<>();
+    Map<Labels, List<long[]>> sets = new TreeMap<>();
     long mint = Long.MAX_VALUE;
     long maxt = Long.MIN_VALUE;
     for (BucketBlock b : blocks.values()) {
-      long[] r = sets.computeIfAbsent(b.externalLabels(), k -> new long[] {Long.MAX_VALUE, Long.MIN_VALUE});
-      r[0] = Math.min(r[0], b.meta().minTime());
-      r[1] = Math.max(r[1], b.meta().maxTime());
+      sets.computeIfAbsent(b.externalLabels(), k -> new ArrayList<>())
+          .add(new long[] {b.meta().minTime(), b.meta().maxTime()});
       mint = Math.min(mint, b.meta().minTime());
       maxt = Math.max(maxt, b.meta().maxTime());
     }
     List<TsdbInfo> infos = new ArrayList<>();
-    for (Map.Entry<Labels, long[]> e : sets.entrySet()) {
-      infos.add(new TsdbInfo(e.getKey(), e.getValue()[0], e.getValue()[1]));
+    for (Map.Entry<Labels, List<long[]>> e : sets.entrySet()) {
+      List<long[]> rs = e.getValue();
+      rs.sort(Comparator.comparingLong(r -> r[0]));
+      long[] cur = rs.get(0).clone();
+      for (long[] r : rs) {
+        if (r[0] > cur[1]) {
+          infos.add(new TsdbInfo(e.getKey(), cur[0], cur[1]));
+          cur = r.clone();
+        } else {
+          cur[1] = Math.max(cur[1], r[1]);
+        }
+      }
+      infos.add(new TsdbInfo(e.getKey(), cur[0], cur[1]));
     }
     infos.sort(Comparator.comparingLong(TsdbInfo::minTime));
-    return new StoreInfo(List.copyOf(sets.keySet()), mint, maxt, false, true, infos);
+    return new StoreInfo(List.copyOf(sets.keySet()), mint, maxt, true, true, infos);
   }
+
 
   @Override
   public void close() throws IOException {
+    executor.shutdown();
     List<BucketBlock> all = new ArrayList<>(blocks.values());
     blocks.clear();
     IoUtil.closeAll(all);

@@ -10,7 +10,7 @@ import dev.hypnos.storeapi.StoreApiException;
  * {@value #MAX_SAMPLES_PER_CHUNK} samples (so the samples limit is in effect a limit of
  * {@code samples / 120} chunks). A limit of 0 means none.
  *
- * <p>Concurrency: not thread-safe; one per request.
+ * <p>Concurrency: thread-safe; one per request, shared by its block streams.
  */
 final class RequestLimits {
   /** Thanos's {@code MaxSamplesPerChunk}. */
@@ -26,7 +26,7 @@ final class RequestLimits {
     this.maxSamples = maxSamples;
   }
 
-  void reserveSeries(long n) {
+  synchronized void reserveSeries(long n) {
     series += n;
     if (maxSeries > 0 && series > maxSeries) {
       throw StoreApiException.resourceExhausted("exceeded series limit: the request touched more than " + maxSeries
@@ -34,7 +34,7 @@ final class RequestLimits {
     }
   }
 
-  void reserveChunks(long n) {
+  synchronized void reserveChunks(long n) {
     chunks += n;
     if (maxSamples > 0 && chunks > maxSamples / MAX_SAMPLES_PER_CHUNK) {
       throw StoreApiException.resourceExhausted("exceeded samples limit: the request touched " + chunks

@@ -52,7 +52,15 @@ final class BlockFixture {
 
   static synchronized BlockFixture get() throws IOException {
     if (instance == null) {
-      instance = new BlockFixture(Files.createTempDirectory("hypnos-storegateway-fixture"));
+      Path root = Files.createTempDirectory("hypnos-storegateway-fixture");
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          dev.hypnos.core.util.IoUtil.deleteTree(root);
+        } catch (IOException e) {
+          // best effort: a temporary directory
+        }
+      }));
+      instance = new BlockFixture(root);
     }
     return instance;
   }

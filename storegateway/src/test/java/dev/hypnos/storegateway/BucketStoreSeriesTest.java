@@ -211,6 +211,95 @@ class BucketStoreSeriesTest {
   }
 
   @Test
+  void entriesLongerThanTheirEstimateAreReadAgain() throws IOException {
+    // index_stats claiming 1-byte series and chunks: every entry and chunk outgrows its estimate.
+    List<dev.hypnos.core.block.BlockMeta> tiny = new ArrayList<>();
+    for (dev.hypnos.core.block.BlockMeta m : fx.metas) {
+      var t = m.thanos();
+      tiny.add(m.withThanos(new dev.hypnos.core.block.BlockMeta.Thanos(1, t.labels(), t.downsample(), t.source(),
+          List.of(), List.of(), null, new dev.hypnos.core.block.BlockMeta.IndexStats(1, 1), null, null)));
+    }
+    try (BucketStore s = new BucketStore(bucket, data.resolve("tiny"), IndexCache.disabled(),
+        new Partitioner(Partitioner.DEFAULT_MAX_GAP), InstantSource.fixed(Instant.EPOCH),
+        BucketStore.Options.DEFAULTS.withSeriesBatchSize(5))) {
+      assertThat(s.setBlocks(tiny)).isEmpty();
+      List<Matcher> ms = List.of(Matcher.re("__name__", "hypnos_temperature_.*"));
+      Map<Labels, List<Sample>> actual = new TreeMap<>();
+      for (StoreSeries x : series(call(s, SeriesRequest.builder(fx.minTime, fx.maxTime, ms).build()))) {
+        actual.put(x.labels(), BlockFixture.samples(x, fx.minTime, fx.maxTime));
+      }
+      assertThat(actual).isEqualTo(fx.expected(fx.minTime, fx.maxTime, ms, BlockFixture.EXTERNAL)).isNotEmpty();
+    }
+  }
+
+  @Test
+  void cachedPostingsAndSeriesAreNotFetchedAgain() throws IOException {
+    try (BucketStore s = new BucketStore(bucket, data.resolve("cached"), new IndexCache(16 << 20),
+        new Partitioner(Partitioner.DEFAULT_MAX_GAP), InstantSource.fixed(Instant.EPOCH),
+        BucketStore.Options.DEFAULTS)) {
+      s.setBlocks(fx.metas);
+      SeriesRequest req = SeriesRequest.builder(fx.minTime, fx.maxTime, List.of(Matcher.eq("job", "db")))
+          .skipChunks(true).build();
+      List<StoreSeries> first = series(call(s, req));
+      long afterFirst = s.bucketRequests();
+      assertThat(afterFirst).isPositive();
+      List<StoreSeries> second = series(call(s, req));
+      assertThat(second).isEqualTo(first).isNotEmpty();
+      assertThat(s.bucketRequests()).as("no bucket reads for a repeated labels-only query").isEqualTo(afterFirst);
+      assertThat(s.indexCache().hits()).isPositive();
+      assertThat(s.indexCache().weightedSize()).isPositive().isLessThanOrEqualTo(16 << 20);
+    }
+  }
+
+  @Test
+  void blocksRemovedDuringACallServeItToTheEnd() throws IOException {
+    try (BucketStore s = new BucketStore(bucket, data.resolve("removed"), IndexCache.disabled(),
+        new Partitioner(Partitioner.DEFAULT_MAX_GAP), InstantSource.fixed(Instant.EPOCH),
+        BucketStore.Options.DEFAULTS.withSeriesBatchSize(3))) {
+      s.setBlocks(fx.metas);
+      List<Matcher> ms = List.of(Matcher.eq("job", "api"));
+      Map<Labels, List<Sample>> actual = new TreeMap<>();
+      s.series(SeriesRequest.builder(fx.minTime, fx.maxTime, ms).build(), r -> {
+        if (r instanceof SeriesResponse.SeriesItem i) {
+          if (actual.isEmpty()) {
+            s.setBlocks(List.of()); // the sync drops every block under the running call
+          }
+          actual.put(i.series().labels(), BlockFixture.samples(i.series(), fx.minTime, fx.maxTime));
+        }
+      });
+      assertThat(s.blockIds()).isEmpty();
+      for (var id : fx.blocks) {
+        assertThat(data.resolve("removed").resolve(id.toString())).as("local files freed after the call").doesNotExist();
+      }
+      assertThat(actual).isEqualTo(fx.expected(fx.minTime, fx.maxTime, ms, BlockFixture.EXTERNAL));
+      assertThat(series(call(s, SeriesRequest.builder(fx.minTime, fx.maxTime, ms).build()))).isEmpty();
+    }
+  }
+
+  @Test
+  void seriesStreamBeforeTheBlocksAreReadToTheEnd() throws IOException {
+    try (BucketStore s = new BucketStore(bucket, data.resolve("streaming"), IndexCache.disabled(),
+        new Partitioner(Partitioner.DEFAULT_MAX_GAP), InstantSource.fixed(Instant.EPOCH),
+        BucketStore.Options.DEFAULTS.withSeriesBatchSize(4))) {
+      s.setBlocks(fx.metas);
+      long[] atFirst = {-1};
+      int[] n = {0};
+      long before = s.bucketRequests();
+      s.series(SeriesRequest.builder(fx.minTime, fx.maxTime, List.of(Matcher.re("__name__", ".+"))).build(), r -> {
+        if (n[0]++ == 0) {
+          atFirst[0] = s.bucketRequests() - before;
+        }
+      });
+      long total = s.bucketRequests() - before;
+      assertThat(n[0]).isEqualTo(fx.dump.size());
+      // At the first frame each block has read its postings and at most two batches of 4 series
+      // (one being sent, one read ahead), each with its chunks: memory holds batches, not the match.
+      assertThat(atFirst[0]).isLessThanOrEqualTo(5L * fx.blocks.size());
+      assertThat(total).isGreaterThan(10 * atFirst[0]);
+    }
+  }
+
+  @Test
   void labelNamesAndValuesEqualTheDump() throws IOException {
     TreeSet<String> names = new TreeSet<>(Labels::compareStrings);
     TreeSet<String> jobs = new TreeSet<>(Labels::compareStrings);
@@ -250,5 +339,10 @@ class BucketStoreSeriesTest {
     assertThat(info.minTime()).isEqualTo(fx.minTime);
     assertThat(info.maxTime()).isEqualTo(fx.maxTime);
     assertThat(info.supportsWithoutReplicaLabels()).isTrue();
+    assertThat(info.supportsSharding()).isTrue();
+    // promtool's blocks span their samples only, so they leave sub-second gaps: one info each.
+    assertThat(info.tsdbInfos()).hasSize(fx.blocks.size());
+    assertThat(info.tsdbInfos().get(0).minTime()).isEqualTo(fx.minTime);
+    assertThat(info.tsdbInfos().get(fx.blocks.size() - 1).maxTime()).isEqualTo(fx.maxTime);
   }
 }

@@ -6,7 +6,6 @@ import dev.hypnos.core.block.BucketBlocks;
 import dev.hypnos.core.block.RawChunk;
 import dev.hypnos.core.index.CorruptBlockException;
 import dev.hypnos.core.index.Postings;
-import dev.hypnos.core.io.DecodeBuffer;
 import dev.hypnos.core.labels.Labels;
 import dev.hypnos.core.objstore.Bucket;
 import dev.hypnos.core.objstore.ObjectNotFoundException;
@@ -20,6 +19,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.zip.CRC32C;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One block served from a bucket: its meta, its {@link IndexHeader}, and reads of postings lists,
@@ -33,9 +33,16 @@ import java.util.zip.CRC32C;
  * with its exact length. Every item's CRC32C is checked; bad data raises {@link
  * CorruptBlockException} naming the block, the file and the offset.
  *
- * <p>Concurrency: thread-safe; {@link #close} must not race with reads.
+ * <p>Concurrency: thread-safe. Calls bracket their reads with {@link #tryAcquire} and {@link
+ * #release}; {@link #close} then waits for none of them and frees resources after the last.
  */
 public final class BucketBlock implements Closeable {
+  /** Runs when a closed block's resources are freed. */
+  @FunctionalInterface
+  public interface FreeHook {
+    void freed() throws IOException;
+  }
+
   /** Thanos's estimate of the largest series entry. */
   public static final int ESTIMATED_MAX_SERIES_SIZE = 64 * 1024;
   /** Thanos's estimate of the largest chunk. */
@@ -52,10 +59,23 @@ public final class BucketBlock implements Closeable {
   private final Labels externalLabels;
   private final int maxSeriesSize;
   private final int maxChunkSize;
+  private final @Nullable FreeHook onFree;
   private final LongAdder requests = new LongAdder();
+  // One reference for the owner (released by close) plus one per call using the block.
+  private final java.util.concurrent.atomic.AtomicInteger refs = new java.util.concurrent.atomic.AtomicInteger(1);
   private final LongAdder bytesRequested = new LongAdder();
 
   public BucketBlock(Bucket bucket, BlockMeta meta, IndexHeader header, IndexCache cache, Partitioner partitioner) {
+    this(bucket, meta, header, cache, partitioner, null);
+  }
+
+  /**
+   * @param onFree run once after the block's resources were freed (to delete its local files), or
+   *     null
+   */
+  public BucketBlock(Bucket bucket, BlockMeta meta, IndexHeader header, IndexCache cache, Partitioner partitioner,
+      @Nullable FreeHook onFree) {
+    this.onFree = onFree;
     this.bucket = Objects.requireNonNull(bucket, "bucket");
     this.meta = Objects.requireNonNull(meta, "meta");
     this.header = Objects.requireNonNull(header, "header");
@@ -418,16 +438,43 @@ public final class BucketBlock implements Closeable {
     return (int) c.getValue();
   }
 
-  /** Hex form of a CRC, for messages. */
-  static String hex(int v) {
-    return DecodeBuffer.hex32(v);
+  /**
+   * Takes a reference for one call; false when the block is already closed. Every successful call
+   * must be paired with {@link #release}. The block's resources are freed when the owner has
+   * closed it and the last call released it, so removing a block never breaks a running query.
+   */
+  public boolean tryAcquire() {
+    while (true) {
+      int n = refs.get();
+      if (n <= 0) {
+        return false;
+      }
+      if (refs.compareAndSet(n, n + 1)) {
+        return true;
+      }
+    }
   }
 
+  /** Gives back a reference taken by {@link #tryAcquire}. */
+  public void release() throws IOException {
+    if (refs.decrementAndGet() == 0) {
+      cache.invalidate(meta.ulid());
+      header.close();
+      if (onFree != null) {
+        onFree.freed();
+      }
+    }
+  }
+
+  /** Releases the owner's reference: resources are freed once no call uses the block. Idempotent. */
   @Override
   public void close() throws IOException {
-    cache.invalidate(meta.ulid());
-    header.close();
+    if (closed.compareAndSet(false, true)) {
+      release();
+    }
   }
+
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   @Override
   public String toString() {
