@@ -94,7 +94,8 @@ public final class StoreCommand implements Callable<Integer> {
   Duration syncBlockDuration = Duration.ofMinutes(15);
 
   @Option(names = "--block-sync-concurrency", defaultValue = "20", paramLabel = "N",
-      description = "Parallel reads of deletion marks during a block sync. Default: ${DEFAULT-VALUE}.")
+      description = "Blocks loaded (index-headers built) at once, and parallel deletion-mark reads, during a "
+          + "block sync. Default: ${DEFAULT-VALUE}.")
   int blockSyncConcurrency = 20;
 
   @Option(names = "--block-meta-fetch-concurrency", defaultValue = "32", paramLabel = "N",
@@ -166,7 +167,8 @@ public final class StoreCommand implements Callable<Integer> {
       Bucket bucket = lc.addCloseable("bucket", objstore.open());
       BucketStore store = lc.addCloseable("bucket store", new BucketStore(bucket, dataDir,
           new IndexCache(indexCacheSize), new Partitioner(Partitioner.DEFAULT_MAX_GAP), clock,
-          BucketStore.Options.DEFAULTS.withLimits(requestSeriesLimit, requestSamplesLimit)));
+          BucketStore.Options.DEFAULTS.withLimits(requestSeriesLimit, requestSamplesLimit)
+              .withBlockLoadConcurrency(blockSyncConcurrency)));
       registerStoreMetrics(registry, store);
 
       List<MetaFilter> filters = List.of(
