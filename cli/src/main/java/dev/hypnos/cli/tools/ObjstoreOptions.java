@@ -28,7 +28,7 @@ public final class ObjstoreOptions {
   }
 
   /** Opens the configured bucket; the caller closes it. */
-  Bucket open() throws IOException {
+  public Bucket open() throws IOException {
     if (source.file != null) {
       return Buckets.open(source.file);
     }

@@ -1,0 +1,112 @@
+package dev.hypnos.storegateway;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Reads a block's batches on an executor, one batch ahead of the consumer, so that the blocks of a
+ * request fetch from the bucket in parallel and a batch's range requests overlap with the sending
+ * of the previous one. Memory: at most two batches per block.
+ *
+ * <p>Concurrency: used by one thread; batches are read by one task at a time. {@link #close} waits
+ * for a running read (at most one batch) so the block can be released safely afterwards.
+ */
+final class PrefetchingStream implements SeriesStream {
+  private final BlockSeriesStream inner;
+  private final ExecutorService executor;
+  private final ArrayDeque<Item> ready = new ArrayDeque<>();
+  private @Nullable Future<List<Item>> pending;
+  private boolean done;
+
+  PrefetchingStream(BlockSeriesStream inner, ExecutorService executor) {
+    this.inner = inner;
+    this.executor = executor;
+  }
+
+  /** Starts reading the first batch. */
+  void start() {
+    if (pending == null && !done) {
+      pending = executor.submit(inner::nextBatch);
+    }
+  }
+
+  @Override
+  public @Nullable Item next() throws IOException {
+    while (ready.isEmpty()) {
+      if (done) {
+        return null;
+      }
+      start();
+      List<Item> batch = await();
+      if (batch.isEmpty()) {
+        done = true;
+        return null;
+      }
+      ready.addAll(batch);
+      if (!inner.finished()) {
+        start();
+      } else {
+        done = true;
+      }
+    }
+    return ready.poll();
+  }
+
+  private List<Item> await() throws IOException {
+    Future<List<Item>> f = pending;
+    pending = null;
+    if (f == null) {
+      return List.of();
+    }
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      f.cancel(false);
+      throw new InterruptedIOException("interrupted while reading series of block " + inner.block().id());
+    } catch (ExecutionException e) {
+      done = true;
+      Throwable c = e.getCause();
+      if (c instanceof IOException io) {
+        throw io;
+      }
+      if (c instanceof RuntimeException r) {
+        throw r;
+      }
+      if (c instanceof Error err) {
+        throw err;
+      }
+      throw new IOException("read series of block " + inner.block().id() + ": " + c, c);
+    }
+  }
+
+  /** Waits for a running read to end, ignoring its outcome. */
+  void close() {
+    Future<List<Item>> f = pending;
+    pending = null;
+    done = true;
+    if (f == null) {
+      return;
+    }
+    boolean interrupted = false;
+    while (true) {
+      try {
+        f.get();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+        break;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

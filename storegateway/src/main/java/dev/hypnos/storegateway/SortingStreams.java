@@ -1,0 +1,103 @@
+package dev.hypnos.storegateway;
+
+import dev.hypnos.core.labels.Labels;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Restores label order after a block's series were given external labels or lost replica labels.
+ *
+ * <p>Why order can break, and where: a block streams series sorted by their own labels. Adding the
+ * same external labels to each keeps the order of two series that differ at some label, as long as
+ * no external label name occurs in the block itself; it can swap a series {@code X} and a later
+ * {@code Y} that has all of {@code X}'s labels plus more ({@code {a="1"}} and {@code {a="1",
+ * b="1"}} with external {@code c="0"} become {@code {a="1",c="0"}} after {@code {a="1",b="1",
+ * c="0"}}). Such series follow their prefix contiguously in the block, so {@link #prefixGroups}
+ * buffers a series together with the series that extend it and sorts only that group: memory
+ * stays at one group, normally one series. When external or dropped label names also occur among
+ * the block's own labels, {@link #fully} sorts the whole block in memory (a rare configuration).
+ */
+final class SortingStreams {
+  private SortingStreams() {}
+
+  private static final Comparator<SeriesStream.Item> BY_LABELS =
+      Comparator.comparing(i -> i.series().labels());
+
+  static SeriesStream prefixGroups(SeriesStream inner) {
+    return new SeriesStream() {
+      private final ArrayDeque<Item> out = new ArrayDeque<>();
+      private final List<Item> group = new ArrayList<>();
+      private @Nullable Labels root;
+      private boolean done;
+
+      @Override
+      public @Nullable Item next() throws IOException {
+        while (out.isEmpty()) {
+          if (done) {
+            return null;
+          }
+          Item it = inner.next();
+          if (it == null) {
+            flush();
+            done = true;
+            continue;
+          }
+          Labels r = root;
+          if (r != null && !isPrefix(r, it.original())) {
+            flush();
+          }
+          if (group.isEmpty()) {
+            root = it.original();
+          }
+          group.add(it);
+        }
+        return out.poll();
+      }
+
+      private void flush() {
+        group.sort(BY_LABELS);
+        out.addAll(group);
+        group.clear();
+        root = null;
+      }
+    };
+  }
+
+  static SeriesStream fully(SeriesStream inner) {
+    return new SeriesStream() {
+      private @Nullable ArrayDeque<Item> out;
+
+      @Override
+      public @Nullable Item next() throws IOException {
+        ArrayDeque<Item> o = out;
+        if (o == null) {
+          List<Item> all = new ArrayList<>();
+          for (Item it = inner.next(); it != null; it = inner.next()) {
+            all.add(it);
+          }
+          all.sort(BY_LABELS);
+          o = new ArrayDeque<>(all);
+          out = o;
+        }
+        return o.poll();
+      }
+    };
+  }
+
+  /** Whether {@code a}'s labels are the first labels of {@code b}. */
+  static boolean isPrefix(Labels a, Labels b) {
+    if (a.size() > b.size()) {
+      return false;
+    }
+    for (int i = 0; i < a.size(); i++) {
+      if (!a.name(i).equals(b.name(i)) || !a.value(i).equals(b.value(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,483 @@
+package dev.hypnos.storegateway.block;
+
+import dev.hypnos.core.block.BlockId;
+import dev.hypnos.core.block.BlockMeta;
+import dev.hypnos.core.block.BucketBlocks;
+import dev.hypnos.core.block.RawChunk;
+import dev.hypnos.core.index.CorruptBlockException;
+import dev.hypnos.core.index.Postings;
+import dev.hypnos.core.labels.Labels;
+import dev.hypnos.core.objstore.Bucket;
+import dev.hypnos.core.objstore.ObjectNotFoundException;
+import dev.hypnos.storegateway.indexheader.IndexHeader;
+import dev.hypnos.storegateway.indexheader.PostingsRange;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.zip.CRC32C;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One block served from a bucket: its meta, its {@link IndexHeader}, and reads of postings lists,
+ * series entries and chunks by byte ranges of {@code <id>/index} and {@code <id>/chunks/NNNNNN}.
+ *
+ * <p>Each read takes a batch of items, sorts them by offset, merges nearby ranges with the {@link
+ * Partitioner} and issues one {@link Bucket#getRange} per merged part. A part is streamed: only
+ * the items themselves are kept, the bytes between them are skipped. Series entries and chunks are
+ * fetched with an estimated size ({@code index_stats} from meta.json when present, else Thanos's
+ * 64 KiB per series and 16000 bytes per chunk); an item longer than its estimate is read again
+ * with its exact length. Every item's CRC32C is checked; bad data raises {@link
+ * CorruptBlockException} naming the block, the file and the offset.
+ *
+ * <p>Concurrency: thread-safe. Calls bracket their reads with {@link #tryAcquire} and {@link
+ * #release}; {@link #close} then waits for none of them and frees resources after the last.
+ */
+public final class BucketBlock implements Closeable {
+  /** Runs when a closed block's resources are freed. */
+  @FunctionalInterface
+  public interface FreeHook {
+    void freed() throws IOException;
+  }
+
+  /** Thanos's estimate of the largest series entry. */
+  public static final int ESTIMATED_MAX_SERIES_SIZE = 64 * 1024;
+  /** Thanos's estimate of the largest chunk. */
+  public static final int ESTIMATED_MAX_CHUNK_SIZE = 16000;
+  private static final String INDEX = BucketBlocks.INDEX;
+
+  private final Bucket bucket;
+  private final BlockMeta meta;
+  private final IndexHeader header;
+  private final IndexCache cache;
+  private final Partitioner partitioner;
+  private final String block;
+  private final String indexKey;
+  private final Labels externalLabels;
+  private final int maxSeriesSize;
+  private final int maxChunkSize;
+  private final @Nullable FreeHook onFree;
+  private final LongAdder requests = new LongAdder();
+  // One reference for the owner (released by close) plus one per call using the block.
+  private final java.util.concurrent.atomic.AtomicInteger refs = new java.util.concurrent.atomic.AtomicInteger(1);
+  private final LongAdder bytesRequested = new LongAdder();
+
+  public BucketBlock(Bucket bucket, BlockMeta meta, IndexHeader header, IndexCache cache, Partitioner partitioner) {
+    this(bucket, meta, header, cache, partitioner, null);
+  }
+
+  /**
+   * @param onFree run once after the block's resources were freed (to delete its local files), or
+   *     null
+   */
+  public BucketBlock(Bucket bucket, BlockMeta meta, IndexHeader header, IndexCache cache, Partitioner partitioner,
+      @Nullable FreeHook onFree) {
+    this.onFree = onFree;
+    this.bucket = Objects.requireNonNull(bucket, "bucket");
+    this.meta = Objects.requireNonNull(meta, "meta");
+    this.header = Objects.requireNonNull(header, "header");
+    this.cache = Objects.requireNonNull(cache, "cache");
+    this.partitioner = Objects.requireNonNull(partitioner, "partitioner");
+    this.block = meta.ulid().toString();
+    this.indexKey = block + "/" + INDEX;
+    BlockMeta.Thanos t = meta.thanos();
+    this.externalLabels = t == null ? Labels.EMPTY : t.externalLabels();
+    long seriesMax = t == null ? 0 : t.indexStats().seriesMaxSize();
+    long chunkMax = t == null ? 0 : t.indexStats().chunkMaxSize();
+    this.maxSeriesSize = seriesMax > 0 ? (int) Math.min(seriesMax, Integer.MAX_VALUE / 2) : ESTIMATED_MAX_SERIES_SIZE;
+    this.maxChunkSize = chunkMax > 0 ? (int) Math.min(chunkMax, Integer.MAX_VALUE / 2) : ESTIMATED_MAX_CHUNK_SIZE;
+  }
+
+  public BlockMeta meta() {
+    return meta;
+  }
+
+  public BlockId id() {
+    return meta.ulid();
+  }
+
+  /** External labels from meta.json's Thanos section (empty without one). */
+  public Labels externalLabels() {
+    return externalLabels;
+  }
+
+  public IndexHeader indexHeader() {
+    return header;
+  }
+
+  /** Range requests made to the bucket so far. */
+  public long requestCount() {
+    return requests.sum();
+  }
+
+  /** Bytes asked for by range requests so far (the merged ranges' lengths). */
+  public long bytesRequested() {
+    return bytesRequested.sum();
+  }
+
+  /** Whether the block's time range {@code [minTime, maxTime)} overlaps {@code [mint, maxt]}. */
+  public boolean overlaps(long mint, long maxt) {
+    return meta.minTime() <= maxt && mint < meta.maxTime();
+  }
+
+  private RangeStream open(String key, long start, long end, String file) throws IOException {
+    requests.increment();
+    bytesRequested.add(end - start);
+    try {
+      return new RangeStream(bucket.getRange(key, start, end - start), start, end);
+    } catch (ObjectNotFoundException e) {
+      throw new CorruptBlockException(block, file, start, "missing file",
+          "object " + bucket.name() + ":" + key + " does not exist", e);
+    }
+  }
+
+  /**
+   * Reads the postings lists at {@code ranges}; element {@code i} of the result belongs to {@code
+   * ranges.get(i)}. Cached lists are not read again; read ones are cached.
+   */
+  public Postings[] postings(List<PostingsRange> ranges) throws IOException {
+    int n = ranges.size();
+    byte[][] bodies = new byte[n][];
+    Integer[] missing = new Integer[n];
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+      PostingsRange r = ranges.get(i);
+      byte[] cached = cache.postings(meta.ulid(), r.name(), r.value());
+      if (cached != null) {
+        bodies[i] = cached;
+      } else {
+        missing[m++] = i;
+      }
+    }
+    if (m > 0) {
+      Integer[] order = Arrays.copyOf(missing, m);
+      Arrays.sort(order, (a, b) -> Long.compare(ranges.get(a).start(), ranges.get(b).start()));
+      long[] starts = new long[m];
+      long[] ends = new long[m];
+      for (int k = 0; k < m; k++) {
+        starts[k] = ranges.get(order[k]).start();
+        ends[k] = ranges.get(order[k]).end();
+      }
+      for (Partitioner.Part part : partitioner.partition(starts, ends, m)) {
+        try (RangeStream in = open(indexKey, part.start(), part.end(), INDEX)) {
+          byte[] prev = null;
+          long prevStart = -1;
+          for (int k = part.first(); k < part.last(); k++) {
+            PostingsRange r = ranges.get(order[k]);
+            if (r.start() == prevStart && prev != null) {
+              bodies[order[k]] = prev;
+              continue;
+            }
+            byte[] body = readPostings(in, r);
+            cache.putPostings(meta.ulid(), r.name(), r.value(), body);
+            bodies[order[k]] = body;
+            prev = body;
+            prevStart = r.start();
+          }
+        }
+      }
+    }
+    Postings[] out = new Postings[n];
+    for (int i = 0; i < n; i++) {
+      byte[] b = bodies[i];
+      int count = ByteBuffer.wrap(b).getInt(0);
+      out[i] = Postings.bigEndian32(ByteBuffer.wrap(b).slice(4, count * 4), count);
+    }
+    return out;
+  }
+
+  private byte[] readPostings(RangeStream in, PostingsRange r) throws IOException {
+    String what = "postings list for " + r.name() + "=\"" + r.value() + "\"";
+    if (!in.skipTo(r.start())) {
+      throw new CorruptBlockException(block, INDEX, r.start(), "truncated " + what, "the index ends before it");
+    }
+    byte[] lenBytes = in.read(4);
+    if (lenBytes.length < 4) {
+      throw new CorruptBlockException(block, INDEX, r.start(), "truncated " + what, "no room for its length");
+    }
+    long len = ByteBuffer.wrap(lenBytes).getInt(0) & 0xFFFF_FFFFL;
+    if (len + 8 > r.length()) {
+      throw new CorruptBlockException(block, INDEX, r.start(), "malformed " + what,
+          "length " + len + " runs past the next list at " + r.end());
+    }
+    byte[] all = in.read((int) len + 4);
+    if (all.length < len + 4) {
+      throw new CorruptBlockException(block, INDEX, r.start(), "truncated " + what,
+          "needs " + (len + 4) + " bytes after its length, the index has " + all.length);
+    }
+    int want = ByteBuffer.wrap(all).getInt((int) len);
+    int got = crc(all, 0, (int) len);
+    if (want != got) {
+      throw CorruptBlockException.crcMismatch(block, INDEX, r.start(), what, want, got);
+    }
+    long count = len < 4 ? -1 : ByteBuffer.wrap(all).getInt(0) & 0xFFFF_FFFFL;
+    if (count < 0 || count * 4 + 4 != len) {
+      throw new CorruptBlockException(block, INDEX, r.start(), "malformed " + what,
+          "length " + len + " does not hold " + count + " entries");
+    }
+    return Arrays.copyOf(all, (int) len);
+  }
+
+  /**
+   * Reads the series entries {@code refs[from..to)} (ascending): element {@code i - from} of the
+   * result is entry {@code refs[i]}'s body (labels and chunk metas, without length and CRC).
+   */
+  public byte[][] series(long[] refs, int from, int to) throws IOException {
+    int n = to - from;
+    byte[][] out = new byte[n][];
+    long[] starts = new long[n];
+    long[] ends = new long[n];
+    int[] idx = new int[n];
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+      long ref = refs[from + i];
+      if (i > 0 && ref <= refs[from + i - 1]) {
+        throw new IllegalArgumentException("series references must be ascending: " + refs[from + i - 1] + ", " + ref);
+      }
+      byte[] cached = cache.series(meta.ulid(), ref);
+      if (cached != null) {
+        out[i] = cached;
+        continue;
+      }
+      starts[m] = ref * 16;
+      ends[m] = ref * 16 + maxSeriesSize;
+      idx[m++] = i;
+    }
+    for (Partitioner.Part part : partitioner.partition(starts, ends, m)) {
+      try (RangeStream in = open(indexKey, part.start(), part.end(), INDEX)) {
+        for (int k = part.first(); k < part.last(); k++) {
+          long ref = refs[from + idx[k]];
+          byte[] body = readSeries(in, ref);
+          cache.putSeries(meta.ulid(), ref, body);
+          out[idx[k]] = body;
+        }
+      }
+    }
+    return out;
+  }
+
+  private byte[] readSeries(RangeStream in, long ref) throws IOException {
+    long offset = ref * 16;
+    long[] v = new long[1];
+    byte[] all = null;
+    int lenSize = -1;
+    long len = -1;
+    if (in.skipTo(offset)) {
+      lenSize = in.uvarint(v);
+      if (lenSize > 0) {
+        len = v[0];
+        checkSeriesLength(ref, len);
+        all = in.read((int) len + 4);
+      }
+    }
+    if (lenSize == -2) {
+      throw new CorruptBlockException(block, INDEX, offset, "malformed series entry " + ref, "length overflows 64 bits");
+    }
+    if (all == null || all.length < len + 4) {
+      // Longer than the estimate (or cut by the part's end): read this entry alone.
+      all = readSeriesExactly(ref);
+      len = all.length - 4;
+    }
+    int want = ByteBuffer.wrap(all).getInt((int) len);
+    int got = crc(all, 0, (int) len);
+    if (want != got) {
+      throw CorruptBlockException.crcMismatch(block, INDEX, offset, "series entry " + ref, want, got);
+    }
+    return Arrays.copyOf(all, (int) len);
+  }
+
+  private void checkSeriesLength(long ref, long len) throws CorruptBlockException {
+    if (len < 0 || len > Integer.MAX_VALUE - 8) {
+      throw new CorruptBlockException(block, INDEX, ref * 16, "malformed series entry " + ref,
+          "length " + Long.toUnsignedString(len) + " is too large");
+    }
+  }
+
+  private byte[] readSeriesExactly(long ref) throws IOException {
+    long offset = ref * 16;
+    long[] v = new long[1];
+    int lenSize;
+    try (RangeStream in = open(indexKey, offset, offset + 10, INDEX)) {
+      lenSize = in.uvarint(v);
+    }
+    if (lenSize < 0) {
+      throw new CorruptBlockException(block, INDEX, offset, "malformed series entry " + ref,
+          lenSize == -1 ? "the index ends inside its length" : "length overflows 64 bits");
+    }
+    checkSeriesLength(ref, v[0]);
+    int len = (int) v[0];
+    try (RangeStream in = open(indexKey, offset + lenSize, offset + lenSize + len + 4, INDEX)) {
+      byte[] all = in.read(len + 4);
+      if (all.length < len + 4) {
+        throw new CorruptBlockException(block, INDEX, offset, "truncated series entry " + ref,
+            "needs " + (len + 4) + " bytes after its length, the index has " + all.length);
+      }
+      return all;
+    }
+  }
+
+  /**
+   * Reads the chunks at {@code refs[0..n)} (any order, duplicates allowed); element {@code i} of the
+   * result is chunk {@code refs[i]}, not decoded.
+   */
+  public RawChunk[] chunks(long[] refs, int n) throws IOException {
+    RawChunk[] out = new RawChunk[n];
+    Integer[] order = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, (a, b) -> Long.compareUnsigned(refs[a], refs[b]));
+    int i = 0;
+    while (i < n) {
+      int seg = (int) (refs[order[i]] >>> 32);
+      int j = i;
+      while (j < n && (int) (refs[order[j]] >>> 32) == seg) {
+        j++;
+      }
+      readSegment(seg, refs, order, i, j, out);
+      i = j;
+    }
+    return out;
+  }
+
+  private static String segmentFile(int seg) {
+    return BucketBlocks.CHUNKS_DIR + "/" + String.format("%06d", seg + 1);
+  }
+
+  private void readSegment(int seg, long[] refs, Integer[] order, int from, int to, RawChunk[] out)
+      throws IOException {
+    String file = segmentFile(seg);
+    String key = block + "/" + file;
+    int m = to - from;
+    long[] starts = new long[m];
+    long[] ends = new long[m];
+    for (int k = 0; k < m; k++) {
+      long off = refs[order[from + k]] & 0xFFFF_FFFFL;
+      starts[k] = off;
+      ends[k] = off + maxChunkSize;
+    }
+    for (Partitioner.Part part : partitioner.partition(starts, ends, m)) {
+      try (RangeStream in = open(key, part.start(), part.end(), file)) {
+        RawChunk prev = null;
+        long prevOff = -1;
+        for (int k = part.first(); k < part.last(); k++) {
+          int target = order[from + k];
+          long off = starts[k];
+          if (off == prevOff && prev != null) {
+            out[target] = prev;
+            continue;
+          }
+          RawChunk c = readChunk(in, key, file, off, refs[target]);
+          out[target] = c;
+          prev = c;
+          prevOff = off;
+        }
+      }
+    }
+  }
+
+  private RawChunk readChunk(RangeStream in, String key, String file, long off, long ref) throws IOException {
+    if (off < 8) {
+      throw new CorruptBlockException(block, file, off, "bad chunk reference",
+          "reference " + ref + " points into the segment header");
+    }
+    long[] v = new long[1];
+    byte[] all = null;
+    int lenSize = -1;
+    long len = -1;
+    if (in.skipTo(off)) {
+      lenSize = in.uvarint(v);
+      if (lenSize > 0) {
+        len = v[0];
+        checkChunkLength(file, off, len);
+        all = in.read((int) len + 1 + 4);
+      }
+    }
+    if (lenSize == -2) {
+      throw new CorruptBlockException(block, file, off, "malformed chunk " + ref, "length overflows 64 bits");
+    }
+    if (all == null || all.length < len + 5) {
+      try (RangeStream one = open(key, off, off + 10, file)) {
+        lenSize = one.uvarint(v);
+      }
+      if (lenSize < 0) {
+        throw new CorruptBlockException(block, file, off, "truncated chunk " + ref,
+            "the segment ends inside the chunk's length");
+      }
+      len = v[0];
+      checkChunkLength(file, off, len);
+      try (RangeStream one = open(key, off + lenSize, off + lenSize + len + 5, file)) {
+        all = one.read((int) len + 5);
+      }
+      if (all.length < len + 5) {
+        throw new CorruptBlockException(block, file, off, "truncated chunk " + ref,
+            "needs " + (len + 5) + " bytes after its length, the segment has " + all.length);
+      }
+    }
+    int want = ByteBuffer.wrap(all).getInt((int) len + 1);
+    int got = crc(all, 0, (int) len + 1);
+    if (want != got) {
+      throw CorruptBlockException.crcMismatch(block, file, off, "chunk " + ref, want, got);
+    }
+    return new RawChunk(all[0], Arrays.copyOfRange(all, 1, (int) len + 1));
+  }
+
+  private void checkChunkLength(String file, long off, long len) throws CorruptBlockException {
+    if (len < 0 || len > Integer.MAX_VALUE - 16) {
+      throw new CorruptBlockException(block, file, off, "malformed chunk",
+          "length " + Long.toUnsignedString(len) + " is too large");
+    }
+  }
+
+  private static int crc(byte[] b, int off, int len) {
+    CRC32C c = new CRC32C();
+    c.update(b, off, len);
+    return (int) c.getValue();
+  }
+
+  /**
+   * Takes a reference for one call; false when the block is already closed. Every successful call
+   * must be paired with {@link #release}. The block's resources are freed when the owner has
+   * closed it and the last call released it, so removing a block never breaks a running query.
+   */
+  public boolean tryAcquire() {
+    while (true) {
+      int n = refs.get();
+      if (n <= 0) {
+        return false;
+      }
+      if (refs.compareAndSet(n, n + 1)) {
+        return true;
+      }
+    }
+  }
+
+  /** Gives back a reference taken by {@link #tryAcquire}. */
+  public void release() throws IOException {
+    if (refs.decrementAndGet() == 0) {
+      cache.invalidate(meta.ulid());
+      header.close();
+      if (onFree != null) {
+        onFree.freed();
+      }
+    }
+  }
+
+  /** Releases the owner's reference: resources are freed once no call uses the block. Idempotent. */
+  @Override
+  public void close() throws IOException {
+    if (closed.compareAndSet(false, true)) {
+      release();
+    }
+  }
+
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+  @Override
+  public String toString() {
+    return "BucketBlock[" + block + "]";
+  }
+}

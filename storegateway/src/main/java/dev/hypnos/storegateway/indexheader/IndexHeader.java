@@ -1,0 +1,41 @@
+package dev.hypnos.storegateway.indexheader;
+
+import dev.hypnos.core.index.CorruptBlockException;
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What the store gateway needs from a block's index without reading the index itself: symbols,
+ * label names and values, and where each postings list lies in the original index file.
+ *
+ * <p>Concurrency: implementations are safe for concurrent use; {@link #close} must not race with
+ * other calls (except for {@link LazyIndexHeader}, which handles that itself).
+ */
+public interface IndexHeader extends Closeable {
+  /** The version byte of the original index (2). */
+  int indexVersion() throws IOException;
+
+  /** The symbol with sequential reference {@code ref}. */
+  String symbol(long ref) throws IOException;
+
+  /** All label names, sorted in Go byte order, without the empty all-postings key. */
+  List<String> labelNames() throws IOException;
+
+  /** All values of {@code name}, sorted; empty when the name is unknown. */
+  List<String> labelValues(String name) throws IOException;
+
+  /** The postings range of {@code name=value}, or null when the pair does not occur. */
+  @Nullable PostingsRange postingsRange(String name, String value) throws IOException;
+
+  /** The postings range of the all-series list (the {@code ("", "")} key). */
+  default PostingsRange allPostingsRange() throws IOException {
+    PostingsRange r = postingsRange("", "");
+    if (r == null) {
+      throw new CorruptBlockException(toString(), "index-header", 0, "missing all-postings entry",
+          "the postings offset table has no (\"\", \"\") entry");
+    }
+    return r;
+  }
+}
