@@ -1,0 +1,5 @@
+/** PromQL engine. */
+@NullMarked
+package dev.hypnos.promql.engine;
+
+import org.jspecify.annotations.NullMarked;
