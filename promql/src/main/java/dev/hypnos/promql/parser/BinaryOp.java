@@ -2,7 +2,7 @@ package dev.hypnos.promql.parser;
 
 /**
  * Binary operators with their precedence (higher binds tighter): {@code ^} (6, right
- * associative); {@code * / % atan2} (5); {@code + -} (4); comparisons (3); {@code and unless}
+ * associative); {@code * / % atan2} (5); {@code + -} (4); comparisons and {@code </ >/} (3); {@code and unless}
  * (2); {@code or} (1).
  */
 public enum BinaryOp {
@@ -19,6 +19,10 @@ public enum BinaryOp {
   LSS("<", 3),
   GTE(">=", 3),
   GTR(">", 3),
+  /** {@code </}: trims native histogram observations above the scalar (not a comparison). */
+  TRIM_UPPER("</", 3),
+  /** {@code >/}: trims native histogram observations below the scalar (not a comparison). */
+  TRIM_LOWER(">/", 3),
   AND("and", 2),
   UNLESS("unless", 2),
   OR("or", 1);
@@ -45,8 +49,9 @@ public enum BinaryOp {
     return this == POW;
   }
 
+  /** {@code == != <= < >= >} (not the trim operators, which share their precedence). */
   public boolean isComparison() {
-    return precedence == 3;
+    return precedence == 3 && this != TRIM_UPPER && this != TRIM_LOWER;
   }
 
   /** {@code and}, {@code or}, {@code unless}: many-to-many, vectors only. */

@@ -192,7 +192,7 @@ public final class Printer {
       parts.add(m.toString());
     }
     if (name != null) {
-      if (Labels.isLegacyName(name) || name.isEmpty()) {
+      if (isLegacyMetricName(name) || name.isEmpty()) {
         sb.append(name);
       } else {
         // A UTF-8 metric name has to go inside the braces to stay parseable.
@@ -203,7 +203,7 @@ public final class Printer {
     }
     if (!parts.isEmpty()) {
       sb.append('{');
-      String first = name != null && !name.isEmpty() && !Labels.isLegacyName(name)
+      String first = name != null && !name.isEmpty() && !isLegacyMetricName(name)
           ? parts.remove(0)
           : null;
       parts.sort(Labels::compareStrings);
@@ -223,6 +223,76 @@ public final class Printer {
       sb.append(" smoothed");
     }
     writeOffset(sb, v.offsetMs(), v.offsetExpr());
+  }
+
+  /** {@code [a-zA-Z_:][a-zA-Z0-9_:]*}: a metric name that needs no quotes. */
+  public static boolean isLegacyMetricName(String name) {
+    if (name.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      boolean ok = c == '_' || c == ':' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+          || (i > 0 && c >= '0' && c <= '9');
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The structure of {@code expr} as printing and re-parsing preserves it: positions removed
+   * and each selector's matchers in printed (sorted) order, metric-name matcher last.
+   */
+  public static Expr canonical(Expr expr) {
+    return sortMatchers(stripPositions(expr));
+  }
+
+  private static Expr sortMatchers(Expr e) {
+    return switch (e) {
+      case VectorSelector v -> sortVs(v);
+      case MatrixSelector m ->
+          new MatrixSelector(sortVs(m.selector()), m.rangeMs(), m.rangeExpr(), m.position());
+      case SubqueryExpr s ->
+          new SubqueryExpr(
+              sortMatchers(s.expr()), s.rangeMs(), s.rangeExpr(), s.stepMs(), s.stepExpr(),
+              s.offsetMs(), s.offsetExpr(), s.at(), s.position());
+      case Call c -> {
+        List<Expr> args = new ArrayList<>(c.args().size());
+        for (Expr a : c.args()) {
+          args.add(sortMatchers(a));
+        }
+        yield new Call(c.function(), args, c.position());
+      }
+      case AggregateExpr a ->
+          new AggregateExpr(
+              a.op(), sortMatchers(a.expr()), a.param() == null ? null : sortMatchers(a.param()),
+              a.grouping(), a.without(), a.position());
+      case BinaryExpr b ->
+          new BinaryExpr(
+              b.op(), sortMatchers(b.lhs()), sortMatchers(b.rhs()), b.matching(), b.returnBool(),
+              b.position());
+      case UnaryExpr u -> new UnaryExpr(u.op(), sortMatchers(u.expr()), u.position());
+      case ParenExpr p -> new ParenExpr(sortMatchers(p.expr()), p.position());
+      default -> e;
+    };
+  }
+
+  private static VectorSelector sortVs(VectorSelector v) {
+    List<Matcher> ms = new ArrayList<>(v.matchers());
+    String name = v.name();
+    Matcher nameMatcher = null;
+    if (name != null && !ms.isEmpty()) {
+      nameMatcher = ms.remove(ms.size() - 1);
+    }
+    ms.sort((a, b) -> Labels.compareStrings(a.toString(), b.toString()));
+    if (nameMatcher != null) {
+      ms.add(nameMatcher);
+    }
+    return new VectorSelector(
+        v.name(), ms, v.offsetMs(), v.offsetExpr(), v.at(), v.anchored(), v.smoothed(),
+        v.bypassEmptyMatcherCheck(), v.position());
   }
 
   private static void writeAt(StringBuilder sb, @Nullable AtModifier at) {
