@@ -12,7 +12,7 @@ class ScriptParserTest {
   @Test
   void seriesLineExpandsRepetitionsAndGaps() {
     SeriesLine s = SeriesLineParser.parse("foo{a=\"x\", b='y\\n'} 1+2x3 _ _x2 stale 5x1 -5-1x1", 1);
-    assertThat(s.labels()).isEqualTo(Labels.of("__name__", "foo", "a", "x", "b", "y\n"));
+    assertThat((Object) s.labels()).isEqualTo(Labels.of("__name__", "foo", "a", "x", "b", "y\n"));
     assertThat(s.slots()).isEqualTo(4 + 1 + 2 + 1 + 2 + 2);
     assertThat(s.values()[0]).isEqualTo(1);
     assertThat(s.values()[3]).isEqualTo(7);
@@ -55,7 +55,6 @@ class ScriptParserTest {
 
         eval range from 0 to 2m step 1m foo
         # empty
-          foo{job="a"} 0 10 20
 
         eval instant at 1m time()
           60
