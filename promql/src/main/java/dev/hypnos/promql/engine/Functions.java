@@ -95,9 +95,9 @@ final class Functions {
       case "timestamp" -> timestamp(ev, args.get(0), ts);
       case "days_in_month", "day_of_month", "day_of_week", "day_of_year", "hour", "minute", "month", "year" ->
           date(ev, name, args, ts);
-      case "sort" -> sortByValue(ev, args, ts, false);
-      case "sort_desc" -> sortByValue(ev, args, ts, true);
-      case "sort_by_label", "sort_by_label_desc" -> sortByLabel(ev, args, ts, name.endsWith("_desc"));
+      case "sort" -> sortByValue(ev, c, ts, false);
+      case "sort_desc" -> sortByValue(ev, c, ts, true);
+      case "sort_by_label", "sort_by_label_desc" -> sortByLabel(ev, c, ts, name.endsWith("_desc"));
       case "label_replace" -> labelReplace(ev, args, ts);
       case "label_join" -> labelJoin(ev, args, ts);
       case "absent" -> {
@@ -105,8 +105,8 @@ final class Functions {
         yield new VecVal(v.isEmpty() ? List.of(new Sample(absentLabels(args.get(0)), ts, 1)) : List.of());
       }
       case "histogram_quantile" -> histogramQuantile(ev, c, ts);
-      case "histogram_count", "histogram_sum", "histogram_avg", "histogram_stddev", "histogram_stdvar",
-          "histogram_fraction" -> {
+      case "histogram_fraction" -> histogramFraction(ev, c, ts);
+      case "histogram_count", "histogram_sum", "histogram_avg", "histogram_stddev", "histogram_stdvar" -> {
         // Native histograms are not stored; float inputs give no result.
         for (Expr a : args) {
           ev.eval(a, ts);
@@ -182,10 +182,10 @@ final class Functions {
     };
   }
 
-  private static VecVal sortByValue(Evaluator ev, List<Expr> args, long ts, boolean desc) {
-    List<Sample> in = new ArrayList<>(ev.evalVector(args.get(0), ts));
+  private static VecVal sortByValue(Evaluator ev, Call c, long ts, boolean desc) {
+    List<Sample> in = new ArrayList<>(ev.evalVector(c.args().get(0), ts));
     if (ev.isRangeQuery()) {
-      ev.annos.warn(Annotations.sortInRangeQuery(), ev.rootPosition());
+      ev.annos.warn(Annotations.sortInRangeQuery(), c.position().start());
     }
     in.sort((a, b) -> {
       boolean an = Double.isNaN(a.f());
@@ -198,8 +198,12 @@ final class Functions {
     return new VecVal(in);
   }
 
-  private static VecVal sortByLabel(Evaluator ev, List<Expr> args, long ts, boolean desc) {
+  private static VecVal sortByLabel(Evaluator ev, Call c, long ts, boolean desc) {
+    List<Expr> args = c.args();
     List<Sample> in = new ArrayList<>(ev.evalVector(args.get(0), ts));
+    if (ev.isRangeQuery()) {
+      ev.annos.warn(Annotations.sortInRangeQuery(), c.position().start());
+    }
     List<String> names = new ArrayList<>();
     for (int i = 1; i < args.size(); i++) {
       names.add(((StringValue) ev.eval(args.get(i), ts)).s());
@@ -211,11 +215,11 @@ final class Functions {
         if (x.equals(y)) {
           continue;
         }
-        int c = natCompare(x, y) ? -1 : 1;
-        return desc ? -c : c;
+        int cmp = natCompare(x, y) ? -1 : 1;
+        return desc ? -cmp : cmp;
       }
-      int c = a.metric().compareTo(b.metric());
-      return desc ? -c : c;
+      int cmp = a.metric().compareTo(b.metric());
+      return desc ? -cmp : cmp;
     });
     return new VecVal(in);
   }
@@ -258,8 +262,12 @@ final class Functions {
 
   private static Pattern anchoredRegex(String re, String fn) {
     try {
-      Re2Regex r = Re2Regex.compile("^(?s:" + re + ")$");
-      return Pattern.compile(r.javaRegex(), Pattern.DOTALL);
+      Re2Regex.compile("^(?s:" + re + ")$");
+      try {
+        return Pattern.compile("^(?s:" + re + ")$");
+      } catch (java.util.regex.PatternSyntaxException e) {
+        return Pattern.compile(Re2Regex.compile("^(?s:" + re + ")$").javaRegex());
+      }
     } catch (RuntimeException e) {
       throw new QueryException(QueryException.Kind.EXECUTION, "invalid regular expression in " + fn + "(): " + re);
     }
@@ -431,35 +439,32 @@ final class Functions {
     return Evaluator.labelsOf(out);
   }
 
+  /** Classic buckets grouped by series without {@code le}, in order of first appearance. */
+  private static Map<Labels, List<double[]>> classicBuckets(Evaluator ev, List<Sample> in, Expr arg) {
+    Map<Labels, List<double[]>> groups = new LinkedHashMap<>();
+    for (Sample s : in) {
+      String le = s.metric().getOrEmpty("le");
+      double upper;
+      try {
+        upper = parseGoFloat(le);
+      } catch (NumberFormatException e) {
+        String name = ev.delayedNameRemoval() ? s.metric().getOrEmpty("__name__") : "";
+        ev.annos.warn(Annotations.badBucketLabel(name, le), arg.position().start());
+        continue;
+      }
+      groups.computeIfAbsent(s.metric().without("le"), k -> new ArrayList<>()).add(new double[] {upper, s.f()});
+    }
+    return groups;
+  }
+
   private static VecVal histogramQuantile(Evaluator ev, Call c, long ts) {
     double q = ev.evalScalar(c.args().get(0), ts);
     List<Sample> in = ev.evalVector(c.args().get(1), ts);
-    int pos = c.args().get(0).position().start();
     if (Double.isNaN(q) || q < 0 || q > 1) {
-      ev.annos.warn(Annotations.invalidQuantile(q), pos);
-    }
-    Map<Labels, List<double[]>> groups = new LinkedHashMap<>();
-    Map<Labels, Labels> outLabels = new LinkedHashMap<>();
-    Map<Labels, Boolean> dropNames = new LinkedHashMap<>();
-    for (Sample s : in) {
-      String le = s.metric().get("le");
-      double upper;
-      try {
-        if (le == null) {
-          throw new NumberFormatException();
-        }
-        upper = parseGoFloat(le);
-      } catch (NumberFormatException e) {
-        ev.annos.warn(Annotations.badBucketLabel(s.metric().getOrEmpty("__name__"), le == null ? "" : le),
-            c.args().get(1).position().start());
-        continue;
-      }
-      Labels key = s.metric().without("le", "__name__", "__type__", "__unit__");
-      groups.computeIfAbsent(key, k -> new ArrayList<>()).add(new double[] {upper, s.f()});
-      outLabels.putIfAbsent(key, ev.delayedNameRemoval() ? s.metric().without("le") : key);
+      ev.annos.warn(Annotations.invalidQuantile(q), c.args().get(0).position().start());
     }
     List<Sample> out = new ArrayList<>();
-    for (Map.Entry<Labels, List<double[]>> e : groups.entrySet()) {
+    for (Map.Entry<Labels, List<double[]>> e : classicBuckets(ev, in, c.args().get(1)).entrySet()) {
       List<double[]> b = e.getValue();
       double[] upper = new double[b.size()];
       double[] counts = new double[b.size()];
@@ -469,11 +474,28 @@ final class Functions {
       }
       BucketQuantile.Result r = BucketQuantile.quantile(q, upper, counts, upper.length);
       if (r.forcedMonotonic()) {
-        Labels ol = outLabels.get(e.getKey());
-        ev.annos.info(Annotations.forcedMonotonicity(ol.getOrEmpty("__name__")), pos);
+        String name = ev.delayedNameRemoval() ? e.getKey().getOrEmpty("__name__") : "";
+        ev.annos.info(Annotations.forcedMonotonicity(name), c.args().get(1).position().start());
       }
-      Labels ol = outLabels.get(e.getKey());
-      out.add(ev.withDroppedName(ol, ts, r.quantile()));
+      out.add(ev.withDroppedName(e.getKey(), ts, r.quantile()));
+    }
+    return new VecVal(out);
+  }
+
+  private static VecVal histogramFraction(Evaluator ev, Call c, long ts) {
+    double lower = ev.evalScalar(c.args().get(0), ts);
+    double upperQ = ev.evalScalar(c.args().get(1), ts);
+    List<Sample> in = ev.evalVector(c.args().get(2), ts);
+    List<Sample> out = new ArrayList<>();
+    for (Map.Entry<Labels, List<double[]>> e : classicBuckets(ev, in, c.args().get(2)).entrySet()) {
+      List<double[]> b = e.getValue();
+      double[] upper = new double[b.size()];
+      double[] counts = new double[b.size()];
+      for (int i = 0; i < b.size(); i++) {
+        upper[i] = b.get(i)[0];
+        counts[i] = b.get(i)[1];
+      }
+      out.add(ev.withDroppedName(e.getKey(), ts, BucketQuantile.fraction(lower, upperQ, upper, counts, upper.length)));
     }
     return new VecVal(out);
   }

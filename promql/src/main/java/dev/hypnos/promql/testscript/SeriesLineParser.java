@@ -148,14 +148,17 @@ public final class SeriesLineParser {
       pres.add(true);
       return;
     }
-    try {
-      vals.add(parseNumber(item));
-      pres.add(true);
-      return;
-    } catch (NumberFormatException e) {
-      // an expanding item
-    }
     int x = item.lastIndexOf('x');
+    boolean repetition = x > 0 && x + 1 < item.length() && item.substring(x + 1).chars().allMatch(Character::isDigit);
+    if (!repetition) {
+      try {
+        vals.add(parseNumber(item));
+        pres.add(true);
+        return;
+      } catch (NumberFormatException e) {
+        throw new ScriptException(line, "bad value item " + item + " in " + in);
+      }
+    }
     if (x <= 0) {
       throw new ScriptException(line, "bad value item " + item + " in " + in);
     }

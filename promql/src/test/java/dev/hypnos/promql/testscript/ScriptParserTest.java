@@ -67,7 +67,7 @@ class ScriptParserTest {
           expect string "x"
         """;
     List<Command> cmds = ScriptParser.parse(script);
-    assertThat(cmds).hasSize(6);
+    assertThat(cmds).hasSize(7);
     Command.Load load = (Command.Load) cmds.get(0);
     assertThat(load.intervalMs()).isEqualTo(60_000);
     assertThat(load.series().get(0).slots()).isEqualTo(11);

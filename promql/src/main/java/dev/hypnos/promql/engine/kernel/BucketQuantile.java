@@ -116,6 +116,86 @@ public final class BucketQuantile {
     return new Result(result, forced, minBucket, maxBucket, maxDiff);
   }
 
+  /** histogram_fraction over classic buckets (Prometheus {@code BucketFraction}); arrays modified in place. */
+  public static double fraction(double lower, double upper, double[] ub, double[] counts, int n) {
+    for (int i = 1; i < n; i++) {
+      double u = ub[i];
+      double c = counts[i];
+      int j = i - 1;
+      while (j >= 0 && ub[j] > u) {
+        ub[j + 1] = ub[j];
+        counts[j + 1] = counts[j];
+        j--;
+      }
+      ub[j + 1] = u;
+      counts[j + 1] = c;
+    }
+    if (ub[n - 1] != Double.POSITIVE_INFINITY) {
+      return Double.NaN;
+    }
+    int m = 0;
+    for (int i = 1; i < n; i++) {
+      if (ub[i] == ub[m]) {
+        counts[m] += counts[i];
+      } else {
+        m++;
+        ub[m] = ub[i];
+        counts[m] = counts[i];
+      }
+    }
+    n = m + 1;
+    double count = counts[n - 1];
+    if (count == 0 || Double.isNaN(lower) || Double.isNaN(upper)) {
+      return Double.NaN;
+    }
+    if (lower >= upper) {
+      return 0;
+    }
+    double rank = 0;
+    double lowerRank = 0;
+    double upperRank = 0;
+    boolean lowerSet = false;
+    boolean upperSet = false;
+    double lowerBound = ub[0] <= 0 ? Double.NEGATIVE_INFINITY : 0.0;
+    for (int i = 0; i < n; i++) {
+      if (i > 0) {
+        lowerBound = ub[i - 1];
+      }
+      double upperBound = ub[i];
+      double bc = counts[i];
+      if (!lowerSet && lowerBound >= lower) {
+        lowerRank = rank;
+        lowerSet = true;
+      }
+      if (!upperSet && lowerBound >= upper) {
+        upperRank = rank;
+        upperSet = true;
+      }
+      if (lowerSet && upperSet) {
+        break;
+      }
+      if (!lowerSet && lowerBound < lower && upperBound > lower) {
+        lowerRank = lowerBound == Double.NEGATIVE_INFINITY ? bc : rank + (bc - rank) * (lower - lowerBound) / (upperBound - lowerBound);
+        lowerSet = true;
+      }
+      if (!upperSet && lowerBound < upper && upperBound > upper) {
+        upperRank = lowerBound == Double.NEGATIVE_INFINITY ? bc : rank + (bc - rank) * (upper - lowerBound) / (upperBound - lowerBound);
+        upperSet = true;
+      }
+      if (lowerSet && upperSet) {
+        break;
+      }
+      rank = bc;
+    }
+    if (!lowerSet || lowerRank > count) {
+      lowerRank = count;
+    }
+    if (!upperSet || upperRank > count) {
+      upperRank = count;
+    }
+    return (upperRank - lowerRank) / count;
+  }
+
   /** Prometheus {@code almost.Equal}. */
   public static boolean almostEqual(double a, double b, double epsilon) {
     if (Double.isNaN(a) && Double.isNaN(b)) {
