@@ -106,6 +106,7 @@ final class Functions {
       }
       case "histogram_quantile" -> histogramQuantile(ev, c, ts);
       case "histogram_fraction" -> histogramFraction(ev, c, ts);
+      case "histogram_quantiles" -> histogramQuantiles(ev, c, ts);
       case "histogram_count", "histogram_sum", "histogram_avg", "histogram_stddev", "histogram_stdvar" -> {
         // Native histograms are not stored; float inputs give no result.
         for (Expr a : args) {
@@ -480,6 +481,56 @@ final class Functions {
       out.add(ev.withDroppedName(e.getKey(), ts, r.quantile()));
     }
     return new VecVal(out);
+  }
+
+  private static VecVal histogramQuantiles(Evaluator ev, Call c, long ts) {
+    List<Expr> args = c.args();
+    List<Sample> in = ev.evalVector(args.get(0), ts);
+    String label = ((StringValue) ev.eval(args.get(1), ts)).s();
+    double[] qs = new double[args.size() - 2];
+    for (int i = 2; i < args.size(); i++) {
+      qs[i - 2] = ev.evalScalar(args.get(i), ts);
+      if (Double.isNaN(qs[i - 2]) || qs[i - 2] < 0 || qs[i - 2] > 1) {
+        ev.annos.warn(Annotations.invalidQuantile(qs[i - 2]), args.get(i).position().start());
+      }
+    }
+    Map<Labels, List<double[]>> groups = classicBuckets(ev, in, args.get(0));
+    List<Sample> out = new ArrayList<>();
+    for (double q : qs) {
+      for (Map.Entry<Labels, List<double[]>> e : groups.entrySet()) {
+        List<double[]> b = e.getValue();
+        double[] upper = new double[b.size()];
+        double[] counts = new double[b.size()];
+        for (int i = 0; i < b.size(); i++) {
+          upper[i] = b.get(i)[0];
+          counts[i] = b.get(i)[1];
+        }
+        BucketQuantile.Result r = BucketQuantile.quantile(q, upper, counts, upper.length);
+        if (r.forcedMonotonic()) {
+          String name = ev.delayedNameRemoval() ? e.getKey().getOrEmpty("__name__") : "";
+          ev.annos.info(Annotations.forcedMonotonicity(name), args.get(0).position().start());
+        }
+        Map<String, String> m = Evaluator.mapOf(e.getKey());
+        m.put(label, openMetricsFloat(q));
+        out.add(ev.withDroppedName(Evaluator.labelsOf(m), ts, r.quantile()));
+      }
+    }
+    return new VecVal(out);
+  }
+
+  /** Prometheus's {@code labels.FormatOpenMetricsFloat}: integers get ".0". */
+  static String openMetricsFloat(double f) {
+    if (Double.isNaN(f)) {
+      return "NaN";
+    }
+    if (Double.isInfinite(f)) {
+      return f > 0 ? "+Inf" : "-Inf";
+    }
+    String s = Aggregations.formatFloatF(f);
+    if (f == Math.rint(f) && !s.contains(".")) {
+      return s + ".0";
+    }
+    return s;
   }
 
   private static VecVal histogramFraction(Evaluator ev, Call c, long ts) {
