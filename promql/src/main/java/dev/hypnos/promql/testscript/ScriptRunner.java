@@ -17,6 +17,7 @@ import dev.hypnos.promql.engine.Value;
 import dev.hypnos.promql.engine.Vector;
 import dev.hypnos.promql.parser.Expr;
 import dev.hypnos.promql.parser.ParserOptions;
+import dev.hypnos.promql.parser.Printer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,7 +38,8 @@ import java.util.TreeMap;
  *
  * <p>Engine settings follow the Go harness: lookback 5m, subquery resolution 1m, 10 000 samples
  * max, 100 s timeout, every parser feature on, delayed name removal on (unless {@code features}
- * says otherwise). Native-histogram samples are not supported: evals expecting them are skipped.
+ * says otherwise), and the harness's extra checks on instant evals ({@link #EXTRA_CHECKS}).
+ * Native-histogram samples are not supported: evals expecting them are skipped.
  *
  * <p>Concurrency: not thread-safe.
  */
@@ -45,10 +47,16 @@ public final class ScriptRunner {
   /** Feature name turning on delayed name removal. */
   public static final String DELAYED_NAME_REMOVAL = "promql-delayed-name-removal";
 
+  /**
+   * Runs the Go harness's extra checks on instant evals: the same result with {@code @ t} added
+   * to every selector at other evaluation times, and the same point at t in a range query.
+   */
+  public static final String EXTRA_CHECKS = "promqltest-extra-checks";
+
   /** The features the Go harness enables. */
   public static final Set<String> HARNESS_FEATURES = Set.of(
       ParserOptions.EXPERIMENTAL_FUNCTIONS, ParserOptions.DURATION_EXPR, ParserOptions.EXTENDED_RANGE_SELECTORS,
-      ParserOptions.BINOP_FILL_MODIFIERS, DELAYED_NAME_REMOVAL);
+      ParserOptions.BINOP_FILL_MODIFIERS, DELAYED_NAME_REMOVAL, EXTRA_CHECKS);
 
   private ScriptRunner() {}
 
@@ -56,6 +64,7 @@ public final class ScriptRunner {
   public static EngineOptions engineOptions(Set<String> features) {
     Set<String> parser = new HashSet<>(features);
     parser.remove(DELAYED_NAME_REMOVAL);
+    parser.remove(EXTRA_CHECKS);
     return new EngineOptions(Duration.ofMinutes(5), 10_000, Duration.ofSeconds(100), Duration.ofMinutes(1),
         features.contains(DELAYED_NAME_REMOVAL), new ParserOptions(parser));
   }
@@ -122,7 +131,7 @@ public final class ScriptRunner {
             data.forEach((labels, samples) -> samples.forEach((t, v) -> storage.append(labels, t, v)));
             dirty = false;
           }
-          out.add(runEval(name, engine, storage, e, histogramSeries));
+          out.add(runEval(name, engine, storage, e, histogramSeries, features.contains(EXTRA_CHECKS)));
         }
       }
     }
@@ -130,12 +139,15 @@ public final class ScriptRunner {
   }
 
   private static EvalResult runEval(String file, Engine engine, MemoryStorage storage, Command.Eval e,
-      Set<Labels> histogramSeries) {
+      Set<Labels> histogramSeries, boolean extraChecks) {
     if (e.expectsHistograms()) {
       return new EvalResult(file, e.line(), e.expr(), EvalResult.Status.SKIPPED, "native histograms are not supported");
     }
     try {
       String problem = check(engine, storage, e);
+      if (problem == null && extraChecks && !e.range() && e.fail() == null) {
+        problem = extraChecks(engine, storage, e);
+      }
       if (problem == null) {
         return new EvalResult(file, e.line(), e.expr(), EvalResult.Status.PASSED, "");
       }
@@ -184,9 +196,68 @@ public final class ScriptRunner {
     return compare(e, result.value());
   }
 
+  private static final java.util.regex.Pattern CONTEXT_FUNCS = java.util.regex.Pattern.compile("(start|end|range|step)\\(\\)");
+
+  private static String extraChecks(Engine engine, MemoryStorage storage, Command.Eval e) {
+    long t = e.rangeVector() != null ? e.rangeVector()[1] : e.start();
+    Expr parsed = engine.parse(e.expr());
+    Expr rewritten = AtRewriter.rewrite(parsed, t);
+    if (rewritten != null) {
+      String text = Printer.print(rewritten);
+      Expr again = engine.parse(text);
+      long[] times = t == 0 ? new long[] {-1000, 0, 1000} : new long[] {-10 * t, 0, t / 5, t, 10 * t};
+      for (long et : times) {
+        QueryResult r;
+        try {
+          r = engine.instantQuery(storage, again, text, et, new java.util.concurrent.atomic.AtomicBoolean());
+        } catch (RuntimeException ex) {
+          return "step invariance: " + text + " at " + et + ": unexpected error: " + ex.getMessage();
+        }
+        String p = checkAnnotations(e, r.annotations(), text);
+        if (p == null) {
+          p = compare(e, r.value());
+        }
+        if (p != null) {
+          return "step invariance: " + text + " at " + et + ": " + p;
+        }
+      }
+    }
+    if (e.ordered() || e.rangeVector() != null || e.expectedString() != null || CONTEXT_FUNCS.matcher(e.expr()).find()) {
+      return null;
+    }
+    QueryResult r;
+    try {
+      r = engine.rangeQuery(storage, parsed, e.expr(), t - 60_000, t + 60_000, 60_000,
+          new java.util.concurrent.atomic.AtomicBoolean());
+    } catch (RuntimeException ex) {
+      return "range mode: unexpected error: " + ex.getMessage();
+    }
+    Matrix m = (Matrix) r.value();
+    List<Sample> vec = new ArrayList<>();
+    for (RangeSeries s : m.series()) {
+      for (FPoint p : s.points()) {
+        if (p.t() == t) {
+          vec.add(new Sample(s.metric(), t, p.f()));
+          break;
+        }
+      }
+    }
+    String p;
+    if (e.expectedScalar() != null) {
+      p = vec.isEmpty() ? "range mode: no point at " + t : compare(e, new Scalar(t, vec.get(0).f()));
+    } else {
+      p = compare(e, new Vector(vec));
+    }
+    return p == null ? null : "range mode: " + p;
+  }
+
   private static String checkAnnotations(Command.Eval e, Annotations annos) {
-    List<String> warns = annos.rendered(Annotations.Kind.WARNING, e.expr());
-    List<String> infos = annos.rendered(Annotations.Kind.INFO, e.expr());
+    return checkAnnotations(e, annos, e.expr());
+  }
+
+  private static String checkAnnotations(Command.Eval e, Annotations annos, String query) {
+    List<String> warns = annos.rendered(Annotations.Kind.WARNING, query);
+    List<String> infos = annos.rendered(Annotations.Kind.INFO, query);
     if (e.noWarn() && !warns.isEmpty()) {
       return "expected no warnings, got " + warns;
     }
