@@ -182,9 +182,14 @@ final class Evaluator {
   }
 
   private List<Loaded> load(VectorSelector vs, long mint, long maxt) {
+    return load(vs.matchers(), mint, maxt, vs.toString());
+  }
+
+  /** Series matching {@code matchers} with their samples in (mint, maxt]. */
+  List<Loaded> load(List<Matcher> matchers, long mint, long maxt, String what) {
     List<Loaded> out = new ArrayList<>();
     SelectHints hints = new SelectHints(mint + 1, maxt, interval, "", 0, List.of(), false);
-    try (SeriesSet set = querier.select(hints, vs.matchers())) {
+    try (SeriesSet set = querier.select(hints, matchers)) {
       while (set.next()) {
         checkDeadline();
         Series s = set.at();
@@ -218,7 +223,7 @@ final class Evaluator {
         annos.add(new Annotations.Annotation(Annotations.Kind.WARNING, w, -1));
       }
     } catch (IOException e) {
-      throw new QueryException(QueryException.Kind.STORAGE, "select series for " + vs + ": " + e.getMessage(), e);
+      throw new QueryException(QueryException.Kind.STORAGE, "select series for " + what + ": " + e.getMessage(), e);
     }
     return out;
   }
@@ -364,6 +369,14 @@ final class Evaluator {
       throw new QueryException(QueryException.Kind.TOO_MANY_SAMPLES,
           "query processing would load too many samples into memory in query execution");
     }
+  }
+
+  long lookback() {
+    return lookback;
+  }
+
+  long atTimeOf(AtModifier at) {
+    return atTime(at);
   }
 
   long defaultInterval() {

@@ -106,6 +106,7 @@ final class Functions {
       }
       case "histogram_quantile" -> histogramQuantile(ev, c, ts);
       case "histogram_fraction" -> histogramFraction(ev, c, ts);
+      case "info" -> Info.info(ev, c, ts);
       case "histogram_quantiles" -> histogramQuantiles(ev, c, ts);
       case "histogram_count", "histogram_sum", "histogram_avg", "histogram_stddev", "histogram_stdvar" -> {
         // Native histograms are not stored; float inputs give no result.
