@@ -112,7 +112,7 @@ public final class Engine {
           case Scalar s -> s;
           case StringValue s -> s;
           case VecVal v -> new Vector(ev.finishVector(v.samples()));
-          case RangeVal r -> toMatrix(r);
+          case RangeVal r -> toMatrix(extendIfNeeded(ev, expr, r, start));
           default -> throw new IllegalStateException("unexpected value " + o);
         };
       } else {
@@ -125,6 +125,25 @@ public final class Engine {
     } catch (StackOverflowError e) {
       throw new QueryException(QueryException.Kind.EXECUTION, "expression too deeply nested: " + queryText);
     }
+  }
+
+  /** Anchored/smoothed matrix selectors return their window edges as points, like Prometheus. */
+  private static RangeVal extendIfNeeded(Evaluator ev, Expr expr, RangeVal r, long ts) {
+    Expr e = Evaluator.unwrapParens(expr);
+    if (!(e instanceof Expr.MatrixSelector ms) || !(ms.selector().anchored() || ms.selector().smoothed())) {
+      return r;
+    }
+    long maxt = ev.refTime(ms.selector().at(), ms.selector().offsetMs(), ts);
+    long mint = maxt - ms.rangeMs();
+    List<Points> out = new ArrayList<>();
+    for (Points p : r.series()) {
+      Object[] x = dev.hypnos.promql.engine.kernel.RangeKernels.extendFloats(p.t, p.v, p.n, mint, maxt, ms.selector().smoothed());
+      if (x != null) {
+        long[] t = (long[]) x[0];
+        out.add(new Points(p.metric, t, (double[]) x[1], t.length, p.dropName));
+      }
+    }
+    return new RangeVal(out);
   }
 
   private static Matrix toMatrix(RangeVal r) {

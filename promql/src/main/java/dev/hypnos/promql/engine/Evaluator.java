@@ -135,8 +135,10 @@ final class Evaluator {
 
   private void collectRanges(Expr e, long s, long en) {
     switch (e) {
-      case VectorSelector vs -> addRange(vs, s, en, lookback);
-      case MatrixSelector ms -> addRange(ms.selector(), s, en, ms.rangeMs());
+      case VectorSelector vs -> addRange(vs, s, en, lookback, vs.smoothed() ? lookback : 0);
+      case MatrixSelector ms -> addRange(ms.selector(), s, en,
+          ms.rangeMs() + (ms.selector().anchored() || ms.selector().smoothed() ? lookback : 0),
+          ms.selector().smoothed() ? lookback : 0);
       case SubqueryExpr sq -> {
         long a = s;
         long b = en;
@@ -163,7 +165,7 @@ final class Evaluator {
     }
   }
 
-  private void addRange(VectorSelector vs, long s, long en, long back) {
+  private void addRange(VectorSelector vs, long s, long en, long back, long forward) {
     long a = s;
     long b = en;
     if (vs.at() != null) {
@@ -171,7 +173,7 @@ final class Evaluator {
       b = a;
     }
     a = a - vs.offsetMs() - back;
-    b = b - vs.offsetMs();
+    b = b - vs.offsetMs() + forward;
     long[] r = ranges.get(vs);
     if (r == null) {
       ranges.put(vs, new long[] {a, b});
@@ -304,6 +306,28 @@ final class Evaluator {
     long ref = refTime(vs.at(), vs.offsetMs(), ts);
     List<Loaded> series = loaded.getOrDefault(vs, List.of());
     List<Sample> out = new ArrayList<>();
+    if (vs.smoothed()) {
+      for (Loaded s : series) {
+        int lo = lastAtOrBefore(s.t(), ref - lookback) + 1;
+        int hi = lastAtOrBefore(s.t(), ref + lookback) + 1;
+        long[] t = new long[Math.max(0, hi - lo)];
+        double[] v = new double[t.length];
+        int n = 0;
+        for (int i = lo; i < hi; i++) {
+          if (!Values.isStaleNaN(s.v()[i])) {
+            t[n] = s.t()[i];
+            v[n] = s.v()[i];
+            n++;
+          }
+        }
+        Double val = n == 0 ? null : dev.hypnos.promql.engine.kernel.RangeKernels.smoothedValue(t, v, 0, n, ref);
+        if (val != null) {
+          out.add(new Sample(s.labels(), ts, val));
+        }
+      }
+      checkSamples(out.size());
+      return out;
+    }
     for (Loaded s : series) {
       int idx = lastAtOrBefore(s.t(), ref);
       if (idx < 0 || s.t()[idx] <= ref - lookback) {
@@ -337,6 +361,12 @@ final class Evaluator {
     VectorSelector vs = ms.selector();
     long ref = refTime(vs.at(), vs.offsetMs(), ts);
     long from = ref - ms.rangeMs();
+    if (vs.anchored() || vs.smoothed()) {
+      from -= lookback;
+    }
+    if (vs.smoothed()) {
+      ref += lookback;
+    }
     List<Points> out = new ArrayList<>();
     int total = 0;
     for (Loaded s : loaded.getOrDefault(vs, List.of())) {

@@ -595,6 +595,16 @@ final class Functions {
       }
     }
     Expr marg = Evaluator.unwrapParens(args.get(matrixArg));
+    boolean anchored = marg instanceof MatrixSelector m0 && m0.selector().anchored();
+    boolean smoothed = marg instanceof MatrixSelector m1 && m1.selector().smoothed();
+    if (anchored && !Set.of("changes", "delta", "increase", "rate", "resets").contains(name)) {
+      throw new QueryException(QueryException.Kind.EXECUTION,
+          "anchored modifier can only be used with: changes, delta, increase, rate, resets - not with " + name);
+    }
+    if (smoothed && !Set.of("delta", "increase", "rate").contains(name)) {
+      throw new QueryException(QueryException.Kind.EXECUTION,
+          "smoothed modifier can only be used with: delta, increase, rate - not with " + name);
+    }
     RangeVal rv = ev.evalRange(marg, ts);
     long rangeMs;
     long offsetMs;
@@ -646,10 +656,19 @@ final class Functions {
       double v;
       switch (name) {
         case "rate", "increase", "delta" -> {
+          boolean counter = !name.equals("delta");
+          if (anchored || smoothed) {
+            Double r = RangeKernels.extendedRate(p.t, p.v, n, ref - rangeMs, ref, smoothed, counter, name.equals("rate"),
+                rangeMs / 1000.0);
+            if (r == null) {
+              continue;
+            }
+            v = r;
+            break;
+          }
           if (n < 2) {
             continue;
           }
-          boolean counter = !name.equals("delta");
           if (counter) {
             String metricName = p.metric.getOrEmpty("__name__");
             if (!metricName.isEmpty() && !(metricName.endsWith("_total") || metricName.endsWith("_sum")
@@ -666,8 +685,16 @@ final class Functions {
           }
           v = RangeKernels.instantValue(p.t, p.v, 0, n, name.equals("irate"));
         }
-        case "resets" -> v = RangeKernels.resets(p.v, 0, n);
-        case "changes" -> v = RangeKernels.changes(p.v, 0, n);
+        case "resets", "changes" -> {
+          int first = 0;
+          if (anchored) {
+            first = RangeKernels.anchoredFirst(p.t, n, ref - rangeMs);
+            if (first < 0) {
+              continue;
+            }
+          }
+          v = name.equals("resets") ? RangeKernels.resets(p.v, first, n) : RangeKernels.changes(p.v, first, n);
+        }
         case "deriv" -> {
           if (n < 2) {
             continue;

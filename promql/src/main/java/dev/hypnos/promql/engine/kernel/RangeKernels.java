@@ -308,6 +308,160 @@ public final class RangeKernels {
     return s1;
   }
 
+  /** Smallest i in [0, n) with t[i] > x, else n. */
+  private static int searchGreater(long[] t, int n, long x) {
+    int lo = 0;
+    int hi = n;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (t[mid] > x) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    return lo;
+  }
+
+  /** Smallest i in [0, n) with t[i] >= x, else n. */
+  private static int searchAtLeast(long[] t, int n, long x) {
+    int lo = 0;
+    int hi = n;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (t[mid] >= x) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    return lo;
+  }
+
+  private static double interpolate(long t1, double y1, long t2, double y2, long t, boolean isCounter) {
+    if (isCounter && y2 < y1) {
+      y1 = 0;
+    }
+    return y1 + (y2 - y1) * (double) (t - t1) / (double) (t2 - t1);
+  }
+
+  /**
+   * rate / increase / delta over an {@code anchored} or {@code smoothed} range (Prometheus
+   * {@code extendedRate}): samples {@code t[0..n)} cover the range extended by the lookback delta.
+   * Returns NaN-boxed "no result" as {@code null}.
+   */
+  public static Double extendedRate(long[] t, double[] v, int n, long rangeStart, long rangeEnd, boolean smoothed,
+      boolean isCounter, boolean isRate, double rangeSeconds) {
+    int last = n - 1;
+    int first = Math.max(0, searchGreater(t, last, rangeStart) - 1);
+    if (smoothed) {
+      last = searchAtLeast(t, last, rangeEnd);
+    }
+    if (t[last] <= rangeStart) {
+      return null;
+    }
+    if (smoothed && t[first] > rangeEnd) {
+      return null;
+    }
+    double left = smoothed && t[first] < rangeStart ? interpolate(t[first], v[first], t[first + 1], v[first + 1], rangeStart, isCounter) : v[first];
+    double right = smoothed && last > 0 && t[last] > rangeEnd ? interpolate(t[last - 1], v[last - 1], t[last], v[last], rangeEnd, isCounter) : v[last];
+    double result = right - left;
+    if (isCounter) {
+      if (t[first] <= rangeStart) {
+        first++;
+      }
+      if (t[last] >= rangeEnd) {
+        last--;
+      }
+      double correction = 0;
+      double prev = left;
+      for (int i = first; i <= last; i++) {
+        if (v[i] < prev) {
+          correction += prev;
+        }
+        prev = v[i];
+      }
+      if (right < prev) {
+        correction += prev;
+      }
+      result += correction;
+    }
+    if (isRate) {
+      result /= rangeSeconds;
+    }
+    return result;
+  }
+
+  /**
+   * The points of an anchored/smoothed matrix selector as Prometheus returns them ({@code
+   * extendFloats}): a point at each window edge (picked or interpolated) around the inner ones.
+   * Returns {t[], v[]} or null for none.
+   */
+  public static Object[] extendFloats(long[] t, double[] v, int n, long mint, long maxt, boolean smoothed) {
+    int last = n - 1;
+    int first = Math.max(0, searchGreater(t, last, mint) - 1);
+    if (smoothed) {
+      last = searchAtLeast(t, last, maxt);
+    }
+    if (t[last] <= mint) {
+      return null;
+    }
+    double left = smoothed && t[first] < mint ? interpolate(t[first], v[first], t[first + 1], v[first + 1], mint, false) : v[first];
+    double right = smoothed && last > 0 && t[last] > maxt ? interpolate(t[last - 1], v[last - 1], t[last], v[last], maxt, false) : v[last];
+    if (t[first] <= mint) {
+      first++;
+    }
+    if (t[last] >= maxt) {
+      last--;
+    }
+    int count = Math.max(last - first + 1, 0);
+    long[] ot = new long[count + 2];
+    double[] ov = new double[count + 2];
+    ot[0] = mint;
+    ov[0] = left;
+    for (int i = 0; i < count; i++) {
+      ot[i + 1] = t[first + i];
+      ov[i + 1] = v[first + i];
+    }
+    ot[count + 1] = maxt;
+    ov[count + 1] = right;
+    return new Object[] {ot, ov};
+  }
+
+  /** Index of the first sample to use for anchored resets/changes: the last one at or before rangeStart; -1 when no sample is after it. */
+  public static int anchoredFirst(long[] t, int n, long rangeStart) {
+    int lastLE = searchGreater(t, n, rangeStart) - 1;
+    if (lastLE + 1 >= n) {
+      return -1;
+    }
+    return Math.max(lastLE, 0);
+  }
+
+  /** Value of a smoothed instant selector at dataTs from samples in (dataTs - lookback, dataTs + lookback]; NaN-free null for none. */
+  public static Double smoothedValue(long[] t, double[] v, int from, int to, long dataTs) {
+    int lo = from;
+    int hi = to;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (t[mid] >= dataTs) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    int i = lo;
+    if (i < to && t[i] == dataTs) {
+      return v[i];
+    }
+    if (i > from && i < to) {
+      return interpolate(t[i - 1], v[i - 1], t[i], v[i], dataTs, false);
+    }
+    if (i > from) {
+      return v[i - 1];
+    }
+    return null;
+  }
+
   private static double trend(int i, double tf, double s0, double s1, double b) {
     if (i == 0) {
       return b;
