@@ -285,11 +285,12 @@ final class Lexer {
         }
       }
       case ')' -> {
-        emit(Kind.RIGHT_PAREN);
         parenDepth--;
         if (parenDepth < 0) {
+          start = pos;
           throw error("unexpected right parenthesis " + quoteRune(r));
         }
+        emit(Kind.RIGHT_PAREN);
       }
       case '{' -> {
         emit(Kind.LEFT_BRACE);
@@ -418,11 +419,12 @@ final class Lexer {
         parenDepth++;
       }
       case ')' -> {
-        emit(Kind.RIGHT_PAREN);
         parenDepth--;
         if (parenDepth < 0) {
+          start = pos;
           throw error("unexpected right parenthesis " + quoteRune(r));
         }
+        emit(Kind.RIGHT_PAREN);
       }
       case '+' -> emit(Kind.ADD);
       case '-' -> emit(Kind.SUB);

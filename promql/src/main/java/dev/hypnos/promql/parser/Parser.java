@@ -98,6 +98,35 @@ final class Parser {
     return error(t.range(), sb.toString());
   }
 
+  /** Context of "unexpected" errors inside a duration (Prometheus's error rules around it). */
+  private String durCtx = "";
+
+  private String durExpected = "";
+
+  private Expr inDurationContext(String ctx, String expected, java.util.function.Supplier<Expr> p) {
+    String oc = durCtx;
+    String oe = durExpected;
+    durCtx = ctx;
+    durExpected = expected;
+    try {
+      return p.get();
+    } finally {
+      durCtx = oc;
+      durExpected = oe;
+    }
+  }
+
+  private ParseException durUnexpected() {
+    return unexpected(durCtx, durExpected);
+  }
+
+  private Token expectInDuration(Kind k) {
+    if (!at(k)) {
+      throw durUnexpected();
+    }
+    return next();
+  }
+
   private Token expect(Kind k, String context, String expected) {
     if (!at(k)) {
       throw unexpected(context, expected);
@@ -115,10 +144,6 @@ final class Parser {
     }
     Expr e = parseExpr(0);
     if (!at(Kind.EOF)) {
-      if (at(Kind.OFFSET) && (e instanceof VectorSelector || e instanceof MatrixSelector
-          || e instanceof SubqueryExpr)) {
-        throw unexpected("", "");
-      }
       throw unexpected("", "");
     }
     return new Checker().check(e);
@@ -260,12 +285,7 @@ final class Parser {
     while (true) {
       switch (peek().kind()) {
         case LEFT_BRACKET -> e = parseRangeOrSubquery(e);
-        case OFFSET -> {
-          e = parseOffset(e);
-          if (at(Kind.OFFSET)) {
-            throw unexpected("", "");
-          }
-        }
+        case OFFSET -> e = parseOffset(e);
         case AT -> e = parseAt(e);
         case ANCHORED, SMOOTHED -> e = parseExtended(e, next());
         default -> {
@@ -578,7 +598,10 @@ final class Parser {
     if (!startsDuration(peek().kind())) {
       throw unexpected("subquery or range selector", "number, duration, step(), or range()");
     }
-    Expr range = parsePositiveDuration();
+    Expr range = inDurationContext(
+        "subquery or range selector",
+        "number, duration, step(), or range()",
+        this::parsePositiveDuration);
     if (at(Kind.RIGHT_BRACKET)) {
       Token close = next();
       PositionRange br = new PositionRange(open.pos(), close.end());
@@ -606,7 +629,10 @@ final class Parser {
       if (!startsDuration(peek().kind())) {
         throw unexpected("subquery selector", "number, duration, step(), range(), or \"]\"");
       }
-      step = parsePositiveDuration();
+      step = inDurationContext(
+          "subquery selector",
+          "number, duration, step(), range(), or \"]\"",
+          this::parsePositiveDuration);
       if (!at(Kind.RIGHT_BRACKET)) {
         throw unexpected("subquery selector", "\"]\"");
       }
@@ -725,11 +751,11 @@ final class Parser {
       case LEFT_PAREN -> {
         next();
         Expr inner = parseDuration(0);
-        Token close = expect(Kind.RIGHT_PAREN, "", "");
+        Token close = expectInDuration(Kind.RIGHT_PAREN);
         requireDurationExpr(inner);
         return wrap(inner, t.pos(), close.end());
       }
-      default -> throw unexpected("", "");
+      default -> throw durUnexpected();
     }
   }
 
@@ -747,8 +773,8 @@ final class Parser {
 
   private DurationExpr parseStepOrRange() {
     Token t = next();
-    expect(Kind.LEFT_PAREN, "", "");
-    Token close = expect(Kind.RIGHT_PAREN, "", "");
+    expectInDuration(Kind.LEFT_PAREN);
+    Token close = expectInDuration(Kind.RIGHT_PAREN);
     DurationExpr d = new DurationExpr(
         t.kind() == Kind.STEP ? DurationOp.STEP : DurationOp.RANGE,
         null,
@@ -761,11 +787,11 @@ final class Parser {
 
   private DurationExpr parseMinMax() {
     Token t = next();
-    expect(Kind.LEFT_PAREN, "", "");
+    expectInDuration(Kind.LEFT_PAREN);
     Expr a = parseDuration(0);
-    expect(Kind.COMMA, "", "");
+    expectInDuration(Kind.COMMA);
     Expr b = parseDuration(0);
-    Token close = expect(Kind.RIGHT_PAREN, "", "");
+    Token close = expectInDuration(Kind.RIGHT_PAREN);
     DurationExpr d = new DurationExpr(
         t.kind() == Kind.MIN_OF ? DurationOp.MIN_OF : DurationOp.MAX_OF,
         a,
@@ -809,6 +835,11 @@ final class Parser {
 
   private Expr parseOffset(Expr e) {
     next(); // offset
+    Expr d = inDurationContext("offset", "number, duration, step(), or range()", this::parseOffsetDuration);
+    return applyOffset(e, d);
+  }
+
+  private Expr parseOffsetDuration() {
     Token t = peek();
     Expr d;
     switch (t.kind()) {
@@ -836,7 +867,7 @@ final class Parser {
             next();
             Token open = next();
             Expr inner = parseDuration(0);
-            Token close = expect(Kind.RIGHT_PAREN, "", "");
+            Token close = expectInDuration(Kind.RIGHT_PAREN);
             d = applyUnary(t, wrap(inner, open.pos(), close.end()), false);
           }
           default -> d = parseDuration(0);
@@ -848,6 +879,10 @@ final class Parser {
       case LEFT_PAREN -> d = parseDuration(0);
       default -> throw unexpected("offset", "number, duration, step(), or range()");
     }
+    return d;
+  }
+
+  private Expr applyOffset(Expr e, Expr d) {
     long ms = 0;
     DurationExpr de = null;
     if (d instanceof NumberLiteral n) {

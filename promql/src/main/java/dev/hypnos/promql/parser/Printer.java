@@ -364,7 +364,8 @@ public final class Printer {
   private static void writeNumber(StringBuilder sb, NumberLiteral n) {
     double v = n.value();
     if (n.duration() && !Double.isNaN(v) && !Double.isInfinite(v)) {
-      if (v < 0) {
+      // Prometheus prints -0 as "0s"; we keep the sign so that printing round-trips.
+      if (v < 0 || Double.doubleToRawLongBits(v) == Long.MIN_VALUE) {
         sb.append('-');
         appendDuration(sb, secondsToMillis(-v));
       } else {
