@@ -36,7 +36,7 @@ public final class Annotations {
    *
    * @param kind warning or info
    * @param message text without prefix and position
-   * @param position byte offset in the query where the expression starts, -1 when unknown
+   * @param position character offset in the query where the expression starts, -1 when unknown
    */
   public record Annotation(Kind kind, String message, int position) {
     public Annotation {
@@ -87,21 +87,24 @@ public final class Annotations {
     return out;
   }
 
-  /** {@code line:column}, 1-based, of byte offset {@code pos} in {@code input}. */
+  /**
+   * {@code line:column}, 1-based, of the character offset {@code pos} in {@code input}; the column
+   * counts UTF-8 bytes as Prometheus does.
+   */
   public static String positionText(String input, int pos) {
-    byte[] bytes = input.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    if (pos < 0 || pos > bytes.length) {
+    if (pos < 0 || pos > input.length()) {
       return "unknown position";
     }
     int line = 1;
-    int lastBreak = -1;
+    int lineStart = 0;
     for (int i = 0; i < pos; i++) {
-      if (bytes[i] == '\n') {
-        lastBreak = i;
+      if (input.charAt(i) == '\n') {
         line++;
+        lineStart = i + 1;
       }
     }
-    return line + ":" + (pos - lastBreak);
+    int col = input.substring(lineStart, pos).getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 1;
+    return line + ":" + col;
   }
 
   // Message texts (Prometheus util/annotations), without prefix and position.
@@ -142,7 +145,7 @@ public final class Annotations {
     return sb.toString();
   }
 
-  /** Go's {@code %g} for the values annotations print. */
+  /** Go's {@code %g} (shortest representation) for the values annotations print. */
   public static String formatG(double v) {
     if (Double.isNaN(v)) {
       return "NaN";
@@ -150,10 +153,19 @@ public final class Annotations {
     if (Double.isInfinite(v)) {
       return v > 0 ? "+Inf" : "-Inf";
     }
-    if (v == Math.rint(v) && Math.abs(v) < 1e21) {
-      return Long.toString((long) v);
+    if (v == 0) {
+      return 1 / v < 0 ? "-0" : "0";
     }
-    String s = Double.toString(v);
-    return s;
+    java.math.BigDecimal d = new java.math.BigDecimal(Double.toString(Math.abs(v))).stripTrailingZeros();
+    String digits = d.unscaledValue().toString();
+    int exp = digits.length() - 1 - d.scale();
+    String sign = v < 0 ? "-" : "";
+    if (exp < -4 || exp >= 6) {
+      String mant = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
+      int ae = Math.abs(exp);
+      return sign + mant + "e" + (exp < 0 ? "-" : "+") + (ae < 10 ? "0" + ae : Integer.toString(ae));
+    }
+    return sign + d.toPlainString();
   }
+
 }

@@ -76,6 +76,10 @@ final class Evaluator {
   private final Map<VectorSelector, long[]> ranges = new IdentityHashMap<>();
   private final Map<VectorSelector, List<Loaded>> loaded = new IdentityHashMap<>();
   private int checkCounter;
+  /** Inner results of subqueries by evaluation time, so overlapping windows of a range query evaluate once. */
+  private final Map<SubqueryExpr, Map<Long, Object>> subqueryMemo = new IdentityHashMap<>();
+  private int memoEntries;
+  private static final int MAX_MEMO_ENTRIES = 100_000;
 
   private final String queryText;
   private final Expr root;
@@ -423,8 +427,16 @@ final class Evaluator {
     }
     Map<Labels, PointsBuilder> byLabels = new java.util.LinkedHashMap<>();
     int total = 0;
+    Map<Long, Object> memo = subqueryMemo.computeIfAbsent(sq, k -> new HashMap<>());
     for (long t = first; t <= ref; t += step) {
-      Object o = eval(sq.expr(), t);
+      Object o = memo.get(t);
+      if (o == null) {
+        o = eval(sq.expr(), t);
+        if (interval > 0 && memoEntries < MAX_MEMO_ENTRIES) {
+          memo.put(t, o);
+          memoEntries++;
+        }
+      }
       if (o instanceof Scalar s) {
         byLabels.computeIfAbsent(Labels.EMPTY, l -> new PointsBuilder(l, false)).add(t, s.v());
         total++;

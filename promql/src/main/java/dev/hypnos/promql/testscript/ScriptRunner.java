@@ -425,4 +425,19 @@ public final class ScriptRunner {
     }
     return null;
   }
+
+  /** The final line a CLI prints: {@code N passed, N failed, N skipped}. */
+  public static String summary(List<EvalResult> results) {
+    int passed = 0;
+    int failed = 0;
+    int skipped = 0;
+    for (EvalResult r : results) {
+      switch (r.status()) {
+        case PASSED -> passed++;
+        case FAILED -> failed++;
+        case SKIPPED -> skipped++;
+      }
+    }
+    return passed + " passed, " + failed + " failed, " + skipped + " skipped";
+  }
 }
