@@ -4,17 +4,14 @@ import dev.hypnos.core.labels.Labels;
 import dev.hypnos.promql.engine.kernel.Kahan;
 import dev.hypnos.promql.engine.kernel.RangeKernels;
 import dev.hypnos.promql.parser.AggregateOp;
-import dev.hypnos.promql.parser.Expr;
 import dev.hypnos.promql.parser.Expr.AggregateExpr;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /** Aggregation operators (sum, avg, topk, quantile, count_values, ...) at one step. */
 final class Aggregations {
@@ -382,13 +379,5 @@ final class Aggregations {
   static boolean isValidLabelName(String s) {
     return !s.isEmpty() && s.codePoints().allMatch(c -> c != 0xFFFD) && java.nio.charset.StandardCharsets.UTF_8
         .newEncoder().canEncode(s);
-  }
-
-  static Set<String> names(List<String> l) {
-    return new HashSet<>(l);
-  }
-
-  static Expr unused() {
-    return new Expr.NumberLiteral(0);
   }
 }

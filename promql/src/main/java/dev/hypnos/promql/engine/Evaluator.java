@@ -4,7 +4,6 @@ import dev.hypnos.core.chunk.ChunkIterator;
 import dev.hypnos.core.chunk.Values;
 import dev.hypnos.core.labels.Label;
 import dev.hypnos.core.labels.Labels;
-import dev.hypnos.core.labels.MatchType;
 import dev.hypnos.core.labels.Matcher;
 import dev.hypnos.core.storage.Querier;
 import dev.hypnos.core.storage.SelectHints;
@@ -20,7 +19,6 @@ import dev.hypnos.promql.parser.Expr.MatrixSelector;
 import dev.hypnos.promql.parser.Expr.SubqueryExpr;
 import dev.hypnos.promql.parser.Expr.VectorSelector;
 import dev.hypnos.promql.parser.UnaryOp;
-import dev.hypnos.promql.parser.ValueType;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -569,16 +567,6 @@ final class Evaluator {
     return out;
   }
 
-  static boolean hasDuplicates(List<Sample> in) {
-    Set<Labels> seen = new HashSet<>();
-    for (Sample s : in) {
-      if (!seen.add(s.metric())) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   static Map<String, String> mapOf(Labels l) {
     Map<String, String> m = new HashMap<>();
     l.forEach(m::put);
@@ -593,13 +581,5 @@ final class Evaluator {
       }
     });
     return Labels.fromUnsorted(list);
-  }
-
-  static boolean isEqualityMatcher(Matcher m) {
-    return m.type() == MatchType.EQ;
-  }
-
-  static ValueType typeOf(Expr e) {
-    return e.type();
   }
 }

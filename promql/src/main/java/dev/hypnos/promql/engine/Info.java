@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -261,9 +260,5 @@ final class Info {
       sb.append(ch);
     }
     return sb.toString();
-  }
-
-  static Pattern unused() {
-    return Pattern.compile("");
   }
 }
