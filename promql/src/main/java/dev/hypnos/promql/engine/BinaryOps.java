@@ -175,9 +175,7 @@ final class BinaryOps {
       List<Sample> t = lhs;
       lhs = rhs;
       rhs = t;
-      Double f = fillL;
-      fillL = fillR;
-      fillR = f;
+      // As in Prometheus, the fill values keep their sides when the operands are swapped.
     }
     Map<Labels, Sample> right = new LinkedHashMap<>();
     for (Sample rs : rhs) {

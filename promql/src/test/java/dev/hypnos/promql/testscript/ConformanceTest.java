@@ -67,12 +67,16 @@ class ConformanceTest {
     int[] strict = new int[2];
     List<String> strictFailures = new ArrayList<>();
     List<String> otherFailures = new ArrayList<>();
+    List<String> allFailures = new ArrayList<>();
     for (EvalResult r : results) {
       Row row = rows.get(r.id());
       if (row == null) {
         continue;
       }
       boolean pass = r.status() == EvalResult.Status.PASSED;
+      if (!pass) {
+        allFailures.add(r + " [" + String.join(",", row.tags()) + "]");
+      }
       for (String t : row.tags()) {
         int[] c = perTag.computeIfAbsent(t, k -> new int[2]);
         c[1]++;
@@ -101,6 +105,7 @@ class ConformanceTest {
     Files.createDirectories(out.getParent());
     Files.writeString(out, report + String.join("\n", strictFailures) + "\n\nWith a target tag and others:\n"
         + String.join("\n", otherFailures) + "\n");
+    Files.writeString(out.resolveSibling("promql-conformance-all.txt"), String.join("\n", allFailures) + "\n");
 
     Properties baseline = new Properties();
     try (InputStream in = ConformanceTest.class.getResourceAsStream("/conformance-baseline.properties")) {
