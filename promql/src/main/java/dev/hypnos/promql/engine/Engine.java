@@ -99,11 +99,12 @@ public final class Engine {
     } catch (IllegalArgumentException e) {
       throw new QueryException(QueryException.Kind.BAD_DATA, e.getMessage(), e);
     }
-    long minT = Long.MIN_VALUE / 4;
-    long maxT = Long.MAX_VALUE / 4;
-    try (Querier querier = queryable.querier(minT, maxT)) {
-      Evaluator ev = new Evaluator(querier, options, start, end, step, deadline, cancel, nanoClock, queryText, expr);
-      ev.prepare(expr);
+    Evaluator ev = new Evaluator(options, start, end, step, deadline, cancel, nanoClock, queryText, expr);
+    long[] range = ev.prepareRanges(expr);
+    // info() reads info series up to one lookback delta before the selectors' reference times.
+    long minT = range[0] - options.lookbackDelta().toMillis();
+    try (Querier querier = queryable.querier(minT, range[1])) {
+      ev.load(querier);
       ev.checkNow();
       Value value;
       if (step == 0) {

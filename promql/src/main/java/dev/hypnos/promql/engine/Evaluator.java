@@ -61,7 +61,7 @@ final class Evaluator {
   /** Internal instant-vector value. */
   record VecVal(List<Sample> samples) {}
 
-  private final Querier querier;
+  private @org.jspecify.annotations.Nullable Querier querier;
   private final EngineOptions opts;
   final Annotations annos = new Annotations();
   private final long start;
@@ -82,11 +82,10 @@ final class Evaluator {
   private final String queryText;
   private final Expr root;
 
-  Evaluator(Querier querier, EngineOptions opts, long start, long end, long interval, long deadlineNanos,
+  Evaluator(EngineOptions opts, long start, long end, long interval, long deadlineNanos,
       AtomicBoolean canceled, java.util.function.LongSupplier nanoClock, String queryText, Expr root) {
     this.queryText = queryText;
     this.root = root;
-    this.querier = querier;
     this.opts = opts;
     this.start = start;
     this.end = end;
@@ -119,9 +118,24 @@ final class Evaluator {
 
   // ---------------------------------------------------------------- preparation
 
-  /** Computes the time range every selector needs, then loads the series. */
-  void prepare(Expr root) {
+  /**
+   * Computes the time range every selector needs; returns {min, max} over all of them (the query
+   * range when there is no selector), in milliseconds.
+   */
+  long[] prepareRanges(Expr root) {
     collectRanges(root, start, end);
+    long min = start;
+    long max = end;
+    for (long[] r : ranges.values()) {
+      min = Math.min(min, r[0]);
+      max = Math.max(max, r[1]);
+    }
+    return new long[] {min, max};
+  }
+
+  /** Loads the series of every selector from {@code q}, which serves the rest of the query. */
+  void load(Querier q) {
+    this.querier = q;
     for (Map.Entry<VectorSelector, long[]> e : ranges.entrySet()) {
       loaded.put(e.getKey(), load(e.getKey(), e.getValue()[0], e.getValue()[1]));
     }
@@ -193,7 +207,11 @@ final class Evaluator {
   List<Loaded> load(List<Matcher> matchers, long mint, long maxt, String what) {
     List<Loaded> out = new ArrayList<>();
     SelectHints hints = new SelectHints(mint + 1, maxt, interval, "", 0, List.of(), false);
-    try (SeriesSet set = querier.select(hints, matchers)) {
+    Querier q = querier;
+    if (q == null) {
+      throw new IllegalStateException("series loaded before the querier was opened");
+    }
+    try (SeriesSet set = q.select(hints, matchers)) {
       while (set.next()) {
         checkDeadline();
         Series s = set.at();

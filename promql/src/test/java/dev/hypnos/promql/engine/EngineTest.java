@@ -110,4 +110,19 @@ class EngineTest {
     assertThat(v.samples()).hasSize(1);
     assertThat(v.samples().get(0).f()).isEqualTo(2);
   }
+
+  @Test
+  void querierCoversOnlyTheTimeTheSelectorsNeed() {
+    MemoryStorage s = storage();
+    java.util.List<long[]> opened = new java.util.ArrayList<>();
+    dev.hypnos.core.storage.Queryable recording = (min, max) -> {
+      opened.add(new long[] {min, max});
+      return s.querier(min, max);
+    };
+    Engine engine = new Engine(EngineOptions.DEFAULT);
+    engine.instantQuery(recording, "rate(up[10m] offset 1h)", 7_200_000);
+    assertThat(opened).hasSize(1);
+    // selector window (7.2e6 - 3.6e6 - 6e5, 7.2e6 - 3.6e6], widened by one lookback delta below
+    assertThat(opened.get(0)).containsExactly(7_200_000L - 3_600_000 - 600_000 - 300_000, 7_200_000L - 3_600_000);
+  }
 }
