@@ -124,8 +124,11 @@ final class Evaluator {
    */
   long[] prepareRanges(Expr root) {
     collectRanges(root, start, end);
-    long min = start;
-    long max = end;
+    if (ranges.isEmpty()) {
+      return new long[] {start, end};
+    }
+    long min = Long.MAX_VALUE;
+    long max = Long.MIN_VALUE;
     for (long[] r : ranges.values()) {
       min = Math.min(min, r[0]);
       max = Math.max(max, r[1]);
