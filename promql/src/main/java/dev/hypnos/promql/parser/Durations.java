@@ -22,6 +22,17 @@ public final class Durations {
   private Durations() {}
 
   /**
+   * Parses a Prometheus duration ({@code 1h30m}, {@code 10s53ms}, {@code 1y}, {@code 0}) into
+   * milliseconds: integer parts with units y (365d), w, d, h, m, s, ms, largest first.
+   *
+   * @throws IllegalArgumentException with Prometheus's message ({@code not a valid duration
+   *     string: "5m1h"}) when malformed
+   */
+  public static long parseMillis(String duration) {
+    return Parser.parseDurationMs(duration);
+  }
+
+  /**
    * Evaluates a duration expression to seconds. {@code stepMs} is the query step (0 for instant
    * queries), {@code rangeMs} is end - start.
    *

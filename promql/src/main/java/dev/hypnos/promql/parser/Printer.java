@@ -94,7 +94,15 @@ public final class Printer {
         sb.append(')');
       }
       case BinaryExpr b -> {
-        write(sb, b.lhs());
+        if (b.op() == BinaryOp.POW
+            && b.lhs() instanceof NumberLiteral n
+            && !n.duration()
+            && n.value() == Double.POSITIVE_INFINITY) {
+          // "+Inf ^ x" would parse as +(Inf ^ x); Prometheus prints it that way anyway.
+          sb.append("Inf");
+        } else {
+          write(sb, b.lhs());
+        }
         sb.append(' ').append(b.op().text());
         if (b.returnBool()) {
           sb.append(" bool");
