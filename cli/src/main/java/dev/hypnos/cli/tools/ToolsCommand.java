@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     name = "tools",
     mixinStandardHelpOptions = true,
     description = "Utility commands for buckets and blocks.",
-    subcommands = {BucketCommand.class, BlockCommand.class})
+    subcommands = {BucketCommand.class, BlockCommand.class, PromqlTest.class})
 public final class ToolsCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
