@@ -92,6 +92,10 @@ public record Dataset(Labels externalLabels, List<OpenMetricsGenerator.Series> s
    *   <li>{@code ordering}: values whose UTF-8 byte order differs from Java's UTF-16 order
    *       ({@code U+FF5E} vs an emoji), upper vs lower case, and a label name {@code Zeta} that
    *       sorts before {@code __name__};
+   *   <li>{@code ext_order}: {@code {a="1"}}, {@code {a="1",b="1"}} and {@code {a="1",q="1"}},
+   *       whose order changes when the external labels are added ({@code b < cluster}) and again
+   *       when {@code replica} is stripped ({@code q < replica}): a store that streams in index
+   *       order without re-sorting fails;
    *   <li>{@code late_series}: only in the last 40 minutes.
    * </ul>
    */
@@ -136,6 +140,9 @@ public record Dataset(Labels externalLabels, List<OpenMetricsGenerator.Series> s
     out.add(regular(Labels.of("__name__", "ordering", "sym", "z"), T0, 20 * MINUTE, 10, 3));
     out.add(regular(Labels.of("__name__", "ordering", "sym", "Z"), T0, 20 * MINUTE, 10, 4));
     out.add(regular(Labels.of("__name__", "ordering", "Zeta", "1"), T0, 20 * MINUTE, 10, 5));
+    out.add(regular(Labels.of("__name__", "ext_order", "a", "1"), T0 + HOUR, 5 * MINUTE, 12, 6));
+    out.add(regular(Labels.of("__name__", "ext_order", "a", "1", "b", "1"), T0 + HOUR, 5 * MINUTE, 12, 7));
+    out.add(regular(Labels.of("__name__", "ext_order", "a", "1", "q", "1"), T0 + HOUR, 5 * MINUTE, 12, 8));
     out.add(regular(Labels.of("__name__", "late_series", "job", "api"), T0 + 3 * HOUR + 20 * MINUTE, 30_000, 80, 9));
     return new Dataset(Labels.of("cluster", "eu-1", "replica", "r0"), out);
   }
