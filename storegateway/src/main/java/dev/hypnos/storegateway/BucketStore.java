@@ -74,10 +74,14 @@ public final class BucketStore implements StoreApi, Closeable {
    * @param maxSeriesPerRequest {@code --store.limits.request-series}, 0 for none
    * @param maxSamplesPerRequest {@code --store.limits.request-samples}, 0 for none
    * @param indexHeaderIdleTimeout unload index-headers unused this long ({@link #unloadIdleIndexHeaders})
+   * @param blockLoadConcurrency how many new blocks {@link #setBlocks} loads at once
+   * @param seriesInFlight series a Series call may hold across all its blocks: each block reads
+   *     batches of {@code min(seriesBatchSize, seriesInFlight / (2 * blocks))} series (at least 4),
+   *     so a call touching many blocks takes smaller batches instead of more memory
    */
   public record Options(int seriesBatchSize, long maxSeriesPerRequest, long maxSamplesPerRequest,
-      Duration indexHeaderIdleTimeout, int blockLoadConcurrency) {
-    public static final Options DEFAULTS = new Options(1024, 0, 0, Duration.ofMinutes(60), 8);
+      Duration indexHeaderIdleTimeout, int blockLoadConcurrency, int seriesInFlight) {
+    public static final Options DEFAULTS = new Options(1024, 0, 0, Duration.ofMinutes(60), 8, 16384);
 
     public Options {
       if (seriesBatchSize <= 0) {
@@ -87,26 +91,34 @@ public final class BucketStore implements StoreApi, Closeable {
         throw new IllegalArgumentException("request limits must not be negative");
       }
       Objects.requireNonNull(indexHeaderIdleTimeout, "indexHeaderIdleTimeout");
+      if (seriesInFlight <= 0) {
+        throw new IllegalArgumentException("series in flight must be positive, got " + seriesInFlight);
+      }
       if (blockLoadConcurrency <= 0) {
         throw new IllegalArgumentException("block load concurrency must be positive, got " + blockLoadConcurrency);
       }
     }
 
     public Options withLimits(long series, long samples) {
-      return new Options(seriesBatchSize, series, samples, indexHeaderIdleTimeout, blockLoadConcurrency);
+      return new Options(seriesBatchSize, series, samples, indexHeaderIdleTimeout, blockLoadConcurrency, seriesInFlight);
     }
 
     public Options withSeriesBatchSize(int n) {
-      return new Options(n, maxSeriesPerRequest, maxSamplesPerRequest, indexHeaderIdleTimeout, blockLoadConcurrency);
+      return new Options(n, maxSeriesPerRequest, maxSamplesPerRequest, indexHeaderIdleTimeout, blockLoadConcurrency, seriesInFlight);
     }
 
     public Options withIndexHeaderIdleTimeout(Duration d) {
-      return new Options(seriesBatchSize, maxSeriesPerRequest, maxSamplesPerRequest, d, blockLoadConcurrency);
+      return new Options(seriesBatchSize, maxSeriesPerRequest, maxSamplesPerRequest, d, blockLoadConcurrency, seriesInFlight);
     }
 
     /** How many new blocks {@link #setBlocks} loads (builds index-headers for) at once. */
     public Options withBlockLoadConcurrency(int n) {
-      return new Options(seriesBatchSize, maxSeriesPerRequest, maxSamplesPerRequest, indexHeaderIdleTimeout, n);
+      return new Options(seriesBatchSize, maxSeriesPerRequest, maxSamplesPerRequest, indexHeaderIdleTimeout, n, seriesInFlight);
+    }
+
+    public Options withSeriesInFlight(int n) {
+      return new Options(seriesBatchSize, maxSeriesPerRequest, maxSamplesPerRequest, indexHeaderIdleTimeout,
+          blockLoadConcurrency, n);
     }
   }
 
@@ -315,6 +327,7 @@ public final class BucketStore implements StoreApi, Closeable {
     Set<String> drop = Set.copyOf(req.withoutReplicaLabels());
     List<SeriesStream> streams = new ArrayList<>();
     List<PrefetchingStream> readers = new ArrayList<>();
+    int batch = Math.max(4, Math.min(options.seriesBatchSize(), options.seriesInFlight() / Math.max(1, 2 * chosen.size())));
     try {
       for (BucketBlock b : chosen) {
         List<Matcher> ms = BlockPostings.withoutExternal(req.matchers(), b.externalLabels());
@@ -323,7 +336,7 @@ public final class BucketStore implements StoreApi, Closeable {
         }
         SeriesLabels transform = new SeriesLabels(b.externalLabels(), drop);
         BlockSeriesStream blockStream = new BlockSeriesStream(b, () -> BlockPostings.select(b, ms), req.minTime(),
-            req.maxTime(), req.skipChunks(), req.aggregates(), options.seriesBatchSize(), limits, transform,
+            req.maxTime(), req.skipChunks(), req.aggregates(), batch, limits, transform,
             req.shardInfo());
         PrefetchingStream reader = new PrefetchingStream(blockStream, executor);
         SeriesStream s = guarded(b, reader, sink);

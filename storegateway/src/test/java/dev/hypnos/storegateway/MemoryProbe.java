@@ -19,7 +19,8 @@ import java.util.List;
 /**
  * Run in a JVM with a small heap by {@link MemoryBoundTest}: serves every block of a filesystem
  * bucket and streams one Series call matching everything, decoding every chunk, then prints
- * {@code series=N samples=M}.
+ * {@code series=N samples=M}. A budget of 4096 series in flight gives each of the 600 blocks
+ * batches of 4 series.
  */
 public final class MemoryProbe {
   private MemoryProbe() {}
@@ -30,7 +31,7 @@ public final class MemoryProbe {
     try (FilesystemBucket bucket = new FilesystemBucket(bucketDir);
         BucketStore store = new BucketStore(bucket, dataDir, new IndexCache(1 << 20),
             new Partitioner(Partitioner.DEFAULT_MAX_GAP), InstantSource.system(),
-            BucketStore.Options.DEFAULTS.withSeriesBatchSize(4))) {
+            BucketStore.Options.DEFAULTS.withSeriesInFlight(4096))) {
       List<BlockMeta> metas = new ArrayList<>();
       for (BlockId id : BucketBlocks.list(bucket)) {
         metas.add(BucketBlocks.readMeta(bucket, id));
