@@ -14,6 +14,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -23,6 +24,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -95,6 +99,26 @@ public final class Shipper {
     this.externalLabels = Objects.requireNonNull(externalLabels, "externalLabels");
     this.uploadCompacted = uploadCompacted;
     this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /**
+   * Runs {@link #sync} now and then every {@code interval} on a daemon thread (Thanos syncs every
+   * 30 s); a failing round is logged and the next one runs as planned. Closing stops the rounds.
+   */
+  public AutoCloseable runEvery(Duration interval) {
+    ScheduledExecutorService exec = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "shipper");
+      t.setDaemon(true);
+      return t;
+    });
+    exec.scheduleWithFixedDelay(() -> {
+      try {
+        sync();
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("shipper round on {}: {}", tsdbDir, e.toString());
+      }
+    }, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    return exec::shutdownNow;
   }
 
   public Metrics metrics() {
