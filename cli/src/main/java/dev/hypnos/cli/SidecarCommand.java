@@ -62,6 +62,13 @@ public final class SidecarCommand implements Callable<Integer> {
   @Option(names = "--shipper.upload-compacted", description = "Also upload compacted blocks (for migrations).")
   boolean uploadCompacted;
 
+  /** Counted down to stop a running sidecar (the shutdown hook does; tests may). */
+  final CountDownLatch stop = new CountDownLatch(1);
+  /** Counted down once both servers listen. */
+  final CountDownLatch started = new CountDownLatch(1);
+  volatile int grpcPort;
+  volatile int httpPort;
+
   @Override
   public Integer call() throws Exception {
     PrometheusClient client = PrometheusClient.create(prometheusUrl);
@@ -96,9 +103,17 @@ public final class SidecarCommand implements Callable<Integer> {
       });
       http.start();
       LOG.info("listening: gRPC {} HTTP {}", grpc.getPort(), http.getAddress());
-      CountDownLatch stop = new CountDownLatch(1);
-      Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "sidecar-shutdown"));
+      grpcPort = grpc.getPort();
+      httpPort = http.getAddress().getPort();
+      Thread hook = new Thread(stop::countDown, "sidecar-shutdown");
+      Runtime.getRuntime().addShutdownHook(hook);
+      started.countDown();
       stop.await();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the JVM is already exiting
+      }
       http.stop(1);
       GrpcServers.shutdown(grpc, Duration.ofSeconds(10));
       if (shipping != null) {
