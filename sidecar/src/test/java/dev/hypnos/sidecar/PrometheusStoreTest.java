@@ -114,6 +114,25 @@ class PrometheusStoreTest {
   }
 
   @Test
+  void externalLabelsAreRefreshedAfterAReload() throws IOException {
+    Path dir = Files.createTempDirectory("hypnos-prom-reload");
+    try (PrometheusServer prom = PrometheusServer.start(dir.resolve("data"), Labels.of("cluster", "a"), List.of());
+        PrometheusStore store = PrometheusStore.start(PrometheusClient.create(prom.url()), null, Duration.ZERO, true)) {
+      assertThat((Object) store.externalLabels()).isEqualTo(Labels.of("cluster", "a"));
+      prom.reloadWithExternalLabels(Labels.of("cluster", "b", "replica", "1"));
+      store.refreshExternalLabels();
+      assertThat((Object) store.externalLabels()).isEqualTo(Labels.of("cluster", "b", "replica", "1"));
+      assertThat(store.info().labelSets()).containsExactly(Labels.of("cluster", "b", "replica", "1"));
+      // a configuration without external labels later on keeps the last good ones
+      prom.reloadWithExternalLabels(Labels.EMPTY);
+      store.refreshExternalLabels();
+      assertThat((Object) store.externalLabels()).isEqualTo(Labels.of("cluster", "b", "replica", "1"));
+    } finally {
+      Promtool.deleteTree(dir);
+    }
+  }
+
+  @Test
   void unreachablePrometheusIsAClearStartupError() {
     URI nowhere = URI.create("http://127.0.0.1:1");
     assertThatThrownBy(() -> PrometheusStore.start(PrometheusClient.create(nowhere), null, Duration.ZERO, true))

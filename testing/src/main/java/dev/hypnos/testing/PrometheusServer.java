@@ -62,23 +62,15 @@ public final class PrometheusServer implements AutoCloseable {
     Files.createDirectories(dataDir);
     Path work = Files.createTempDirectory("hypnos-prometheus");
     Path config = work.resolve("prometheus.yml");
-    StringBuilder yml = new StringBuilder("global:\n  scrape_interval: 15s\n");
-    if (!externalLabels.isEmpty()) {
-      yml.append("  external_labels:\n");
-      for (Label l : externalLabels) {
-        yml.append("    ").append(l.name()).append(": ");
-        Labels.quoteGo(yml, l.value());
-        yml.append('\n');
-      }
-    }
-    Files.writeString(config, yml, StandardCharsets.UTF_8);
+    writeConfig(config, externalLabels);
     int port = freePort();
     Path log = work.resolve("prometheus.log");
     List<String> cmd = new ArrayList<>(List.of(exe.toString(),
         "--config.file=" + config,
         "--storage.tsdb.path=" + dataDir,
         "--storage.tsdb.retention.time=100000d",
-        "--web.listen-address=127.0.0.1:" + port));
+        "--web.listen-address=127.0.0.1:" + port,
+        "--web.enable-lifecycle"));
     cmd.addAll(extraFlags);
     Process p = new ProcessBuilder(cmd)
         .redirectErrorStream(true)
@@ -93,6 +85,38 @@ public final class PrometheusServer implements AutoCloseable {
       throw e;
     }
     return server;
+  }
+
+  private static void writeConfig(Path config, Labels externalLabels) throws IOException {
+    StringBuilder yml = new StringBuilder("global:\n  scrape_interval: 15s\n");
+    if (!externalLabels.isEmpty()) {
+      yml.append("  external_labels:\n");
+      for (Label l : externalLabels) {
+        yml.append("    ").append(l.name()).append(": ");
+        Labels.quoteGo(yml, l.value());
+        yml.append('\n');
+      }
+    }
+    Files.writeString(config, yml, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Rewrites the configuration with other external labels and makes Prometheus reload it
+   * ({@code POST /-/reload}; the server runs with {@code --web.enable-lifecycle}).
+   */
+  public void reloadWithExternalLabels(Labels externalLabels) throws IOException {
+    writeConfig(logFile.resolveSibling("prometheus.yml"), externalLabels);
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    try {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url() + "/-/reload"))
+          .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 200) {
+        throw new IOException("reload Prometheus at " + url() + ": HTTP status " + r.statusCode() + ": " + r.body());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("reload Prometheus at " + url() + ": interrupted", e);
+    }
   }
 
   private void awaitReady() throws IOException {
