@@ -544,7 +544,7 @@ public final class PrometheusApi implements AutoCloseable {
     }
 
     @Override
-    public dev.hypnos.storeapi.StoreInfo info() {
+    public dev.hypnos.storeapi.StoreInfo info() throws IOException {
       return store.info();
     }
   }
