@@ -229,7 +229,7 @@ public final class PrometheusApi implements AutoCloseable {
     try {
       return parseTime(v);
     } catch (IllegalArgumentException e) {
-      throw ApiException.invalidParam(name, "invalid time value for '" + name + "': " + e.getMessage());
+      throw ApiException.invalidParam(name, "Invalid time value for '" + name + "': " + e.getMessage());
     }
   }
 
@@ -295,7 +295,15 @@ public final class PrometheusApi implements AutoCloseable {
   static List<List<Matcher>> matcherSets(List<String> selectors, String param) {
     List<List<Matcher>> out = new ArrayList<>();
     for (String s : selectors) {
-      Expr e = PromQLParser.parse(s);
+      Expr e;
+      try {
+        e = PromQLParser.parse(s);
+      } catch (dev.hypnos.promql.parser.ParseException pe) {
+        if (pe.detail().contains("at least one non-empty matcher")) {
+          throw ApiException.badData(param + " must contain at least one non-empty matcher");
+        }
+        throw pe;
+      }
       if (!(e instanceof Expr.VectorSelector vs)) {
         throw ApiException.invalidParam(param, "1:1: parse error: unexpected expression, expected a metric selector");
       }
@@ -463,8 +471,15 @@ public final class PrometheusApi implements AutoCloseable {
       result = run.run(engine, queryable);
     }
     List<String> warnings = new ArrayList<>(storeWarnings);
-    warnings.addAll(result.annotations().rendered(Annotations.Kind.WARNING, q));
-    List<String> infos = result.annotations().rendered(Annotations.Kind.INFO, q);
+    List<String> infos = new ArrayList<>();
+    for (Annotations.Annotation a : result.annotations().all()) {
+      if (a.kind() == Annotations.Kind.INFO) {
+        infos.add(a.render(q));
+      } else if (!storeWarnings.contains(a.message())) {
+        // Store warnings reach the engine too; they are listed once, as Thanos words them.
+        warnings.add(a.render(q));
+      }
+    }
     dev.hypnos.promql.engine.Value value = result.value();
     if (limit > 0) {
       if (value instanceof dev.hypnos.promql.engine.Vector v && v.size() > limit) {
