@@ -86,8 +86,36 @@ public final class QueryCommand implements Callable<Integer> {
   @Option(names = "--web.route-prefix", defaultValue = "", description = "Prefix of every HTTP route.")
   String routePrefix;
 
+  /** A started querier; {@link #close()} stops it as SIGTERM does. */
+  static final class Running implements AutoCloseable {
+    final PrometheusApi api;
+    private final Runnable stop;
+
+    Running(PrometheusApi api, Runnable stop) {
+      this.api = api;
+      this.stop = stop;
+    }
+
+    @Override
+    public void close() {
+      stop.run();
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
+    Running running = start();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      running.close();
+      stopped.countDown();
+    }, "hypnos-query-shutdown"));
+    stopped.await();
+    return 0;
+  }
+
+  /** Starts discovery, the gRPC server and the HTTP API; returns once all listen. */
+  Running start() throws Exception {
     DedupSeriesSet.Algorithm algorithm = DedupSeriesSet.Algorithm.parse(dedupFunc);
     EngineOptions engineOptions = EngineOptions.DEFAULT
         .withTimeout(Duration.ofMillis(Durations.parseMillis(queryTimeout)))
@@ -126,8 +154,7 @@ public final class QueryCommand implements Callable<Integer> {
         + ", gRPC on " + grpcAddress + ", " + set.activeStores().size() + " store(s) healthy");
     spec.commandLine().getOut().flush();
 
-    CountDownLatch stopped = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
+    return new Running(api, () -> {
       try {
         api.setReady(false);
         api.close();
@@ -137,12 +164,8 @@ public final class QueryCommand implements Callable<Integer> {
       } finally {
         grpcProxy.close();
         eps.close();
-        stopped.countDown();
       }
-    }, "hypnos-query-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
-    stopped.await();
-    return 0;
+    });
   }
 
   private static String version() {

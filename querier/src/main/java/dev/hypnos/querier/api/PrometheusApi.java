@@ -100,6 +100,8 @@ public final class PrometheusApi implements AutoCloseable {
   private final Instant startTime;
   private final Javalin app;
   private final AtomicBoolean ready = new AtomicBoolean(true);
+  private final java.util.concurrent.ConcurrentMap<String, java.util.concurrent.atomic.LongAdder> requests =
+      new java.util.concurrent.ConcurrentSkipListMap<>();
 
   public PrometheusApi(Config config, InstantSource clock) {
     this.config = Objects.requireNonNull(config, "config");
@@ -138,7 +140,14 @@ public final class PrometheusApi implements AutoCloseable {
         ctx.status(503).result("NOT READY");
       }
     });
+    app.get(prefix + "/metrics", this::metrics);
     app.exception(Exception.class, (e, ctx) -> error(ctx, ApiErrorMapper.map(e)));
+    app.after(ctx -> {
+      if (ctx.endpointHandlerPath().startsWith(p)) {
+        String key = "handler=\"" + ctx.endpointHandlerPath().substring(prefix.length()) + "\",code=\"" + ctx.statusCode() + "\"";
+        requests.computeIfAbsent(key, k -> new java.util.concurrent.atomic.LongAdder()).increment();
+      }
+    });
   }
 
   /** Starts listening; port 0 picks a free port (see {@link #port()}). */
@@ -797,6 +806,18 @@ public final class PrometheusApi implements AutoCloseable {
       }
       g.writeEndObject();
     }, List.of());
+  }
+
+  /** Prometheus text format: API requests by handler and code, healthy stores. */
+  private void metrics(Context ctx) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("# HELP hypnos_http_requests_total API requests by handler and HTTP status code.\n");
+    sb.append("# TYPE hypnos_http_requests_total counter\n");
+    requests.forEach((k, v) -> sb.append("hypnos_http_requests_total{").append(k).append("} ").append(v.sum()).append('\n'));
+    sb.append("# HELP hypnos_query_stores Stores in the fan-out.\n");
+    sb.append("# TYPE hypnos_query_stores gauge\n");
+    sb.append("hypnos_query_stores ").append(config.members().get().size()).append('\n');
+    ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(sb.toString());
   }
 
   // ------------------------------------------------------------------ output
