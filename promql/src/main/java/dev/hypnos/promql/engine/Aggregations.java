@@ -338,10 +338,21 @@ final class Aggregations {
     return out;
   }
 
-  private static double ratioOffset(Labels l) {
-    // Prometheus hashes the label set; our hash differs, so the selection is deterministic but not identical.
-    long h = l.hashCode() & 0xffffffffL;
-    return h / 4294967296.0;
+  /**
+   * Where a series falls in [0, 1] for limit_ratio: its Prometheus label hash (xxHash64 over
+   * name, 0xff, value, 0xff, ...) divided by the largest uint64, so the same series are chosen.
+   */
+  static double ratioOffset(Labels l) {
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+    for (int i = 0; i < l.size(); i++) {
+      b.writeBytes(l.name(i).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      b.write(0xff);
+      b.writeBytes(l.value(i).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      b.write(0xff);
+    }
+    long h = dev.hypnos.core.util.XxHash64.hash(b.toByteArray());
+    double unsigned = new BigDecimal(Long.toUnsignedString(h)).doubleValue();
+    return unsigned / 18446744073709551615.0;
   }
 
   private static List<Sample> countValues(List<Sample> in, AggregateExpr a, String valueLabel, long ts) {

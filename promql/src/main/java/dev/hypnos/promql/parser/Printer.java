@@ -318,7 +318,17 @@ public final class Printer {
   private static void writeOffset(StringBuilder sb, long ms, @Nullable DurationExpr expr) {
     if (expr != null) {
       sb.append(" offset ");
-      write(sb, expr);
+      String text = print(expr);
+      if (!expr.wrapped()
+          && expr.lhs() != null
+          && expr.op() != Expr.DurationOp.MIN_OF
+          && expr.op() != Expr.DurationOp.MAX_OF
+          && !text.startsWith("(")) {
+        // An unparenthesised arithmetic offset only arises from a leading sign chain such as
+        // "offset + -1 - 2"; written plainly it would re-parse as "(x offset -1) - 2".
+        sb.append("+ + ");
+      }
+      sb.append(text);
     } else if (ms > 0) {
       sb.append(" offset ");
       appendDuration(sb, ms);

@@ -23,6 +23,7 @@ public final class ScriptParser {
   private static final Pattern EXPECT_RANGE =
       Pattern.compile("^expect range vector\\s+from\\s+(.+)\\s+to\\s+(.+)\\s+step\\s+(.+)$");
   private static final String EXPECT_STRING = "expect string";
+  private static final Pattern START_TIMESTAMPS = Pattern.compile("^[^\\s{]*(\\{.*\\})?@st(\\s.*)?$");
 
   private ScriptParser() {}
 
@@ -64,6 +65,9 @@ public final class ScriptParser {
     List<SeriesLine> series = new ArrayList<>();
     while (i + 1 < lines.length && !lines[i + 1].isEmpty()) {
       i++;
+      if (START_TIMESTAMPS.matcher(lines[i]).matches()) {
+        continue; // start timestamps (@st) are not supported; the samples of the next line still load
+      }
       series.add(SeriesLineParser.parse(lines[i], i + 1));
     }
     out.add(new Command.Load(start + 1, interval, series, m.group(1) != null));

@@ -4,9 +4,9 @@ import java.util.Arrays;
 
 /**
  * Functions over the float samples of one series in one range window: {@code t[from..to)} and
- * {@code v[from..to)}, ascending timestamps in milliseconds. Each returns NaN-free "no result" as
- * {@link Double#NaN} only where Prometheus returns NaN; callers check {@link #hasResult}-style
- * preconditions (sample counts) themselves where Prometheus drops the element.
+ * {@code v[from..to)}, ascending timestamps in milliseconds, no stale markers. Where Prometheus
+ * drops the element (too few samples), the caller checks the precondition named in the method's
+ * documentation; the kernels themselves allocate nothing unless stated.
  */
 public final class RangeKernels {
   private RangeKernels() {}
@@ -64,9 +64,8 @@ public final class RangeKernels {
   }
 
   /**
-   * irate / idelta over the last two samples; NaN result means "no element" is signalled by
-   * returning {@code null}-like {@link Double#NaN} only when the interval is zero: callers must
-   * check {@code to - from >= 2} and {@code t[to-1] != t[to-2]}.
+   * irate / idelta over the last two samples. Callers check {@code to - from >= 2} and {@code
+   * t[to-1] != t[to-2]} (Prometheus returns no element otherwise).
    */
   public static double instantValue(long[] t, double[] v, int from, int to, boolean isRate) {
     double prev = v[to - 2];
@@ -348,7 +347,7 @@ public final class RangeKernels {
   /**
    * rate / increase / delta over an {@code anchored} or {@code smoothed} range (Prometheus
    * {@code extendedRate}): samples {@code t[0..n)} cover the range extended by the lookback delta.
-   * Returns NaN-boxed "no result" as {@code null}.
+   * Returns null where Prometheus returns no element.
    */
   public static Double extendedRate(long[] t, double[] v, int n, long rangeStart, long rangeEnd, boolean smoothed,
       boolean isCounter, boolean isRate, double rangeSeconds) {
@@ -437,7 +436,11 @@ public final class RangeKernels {
     return Math.max(lastLE, 0);
   }
 
-  /** Value of a smoothed instant selector at dataTs from samples in (dataTs - lookback, dataTs + lookback]; NaN-free null for none. */
+  /**
+   * Value of a smoothed instant selector at {@code dataTs} from the samples in (dataTs - lookback,
+   * dataTs + lookback]: the sample at dataTs, else linear interpolation between its neighbours,
+   * else the last one before; null when there is none.
+   */
   public static Double smoothedValue(long[] t, double[] v, int from, int to, long dataTs) {
     int lo = from;
     int hi = to;
