@@ -47,7 +47,10 @@ public final class PromJson {
     GoEscapes() {
       int[] e = CharacterEscapes.standardAsciiEscapesForJSON();
       for (int c = 0; c < 0x20; c++) {
-        e[c] = (c == '\n' || c == '\r' || c == '\t') ? CharacterEscapes.ESCAPE_STANDARD : CharacterEscapes.ESCAPE_CUSTOM;
+        // Jackson's table already holds the short forms for newline, return and tab.
+        if (c != '\n' && c != '\r' && c != '\t') {
+          e[c] = CharacterEscapes.ESCAPE_CUSTOM;
+        }
       }
       e['<'] = CharacterEscapes.ESCAPE_CUSTOM;
       e['>'] = CharacterEscapes.ESCAPE_CUSTOM;

@@ -282,6 +282,18 @@ class PrometheusApiTest {
   }
 
   @Test
+  void stringsAreEscapedAsGoDoes() throws IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try (com.fasterxml.jackson.core.JsonGenerator g = PromJson.generator(out)) {
+      g.writeStartArray();
+      g.writeString("a<b>&\"\\\n\r\t\u0001\u001f\u2028\u2029\u00e9\u65e5");
+      g.writeEndArray();
+    }
+    assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8))
+        .isEqualTo("[\"a\\u003cb\\u003e\\u0026\\\"\\\\\\n\\r\\t\\u0001\\u001f\\u2028\\u2029\u00e9\u65e5\"]");
+  }
+
+  @Test
   void floatFormatsFollowGo() {
     assertThat(PromJson.sampleValue(1)).isEqualTo("1");
     assertThat(PromJson.sampleValue(-0.0)).isEqualTo("-0");
