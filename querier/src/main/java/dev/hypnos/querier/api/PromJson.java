@@ -1,0 +1,248 @@
+package dev.hypnos.querier.api;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.SerializedString;
+import dev.hypnos.core.labels.Labels;
+import dev.hypnos.promql.engine.FPoint;
+import dev.hypnos.promql.engine.Matrix;
+import dev.hypnos.promql.engine.RangeSeries;
+import dev.hypnos.promql.engine.Sample;
+import dev.hypnos.promql.engine.Scalar;
+import dev.hypnos.promql.engine.StringValue;
+import dev.hypnos.promql.engine.Value;
+import dev.hypnos.promql.engine.Vector;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.math.BigDecimal;
+import java.util.List;
+
+/**
+ * JSON exactly as Prometheus writes it (jsoniter with its standard-library-compatible settings):
+ * no spaces, keys in Prometheus's order, strings escaped as Go does ({@code <>&} as
+ * backslash-u escapes, control characters other than newline, return and tab as lowercase hex
+ * backslash-u escapes, U+2028
+ * and U+2029 escaped), sample values as strings ({@code "NaN"}, {@code "+Inf"}), timestamps as
+ * seconds with up to three decimals.
+ */
+public final class PromJson {
+  private PromJson() {}
+
+  private static final JsonFactory FACTORY = new JsonFactory().setCharacterEscapes(new GoEscapes());
+
+  /** A generator writing UTF-8 to {@code out} with Go's string escapes; the caller closes it. */
+  public static JsonGenerator generator(OutputStream out) throws IOException {
+    JsonGenerator g = FACTORY.createGenerator(out);
+    g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+    return g;
+  }
+
+  /** Go's {@code encoding/json} string escapes (with HTML escaping), with lowercase hex. */
+  private static final class GoEscapes extends CharacterEscapes {
+    private static final long serialVersionUID = 1L;
+    private final int[] ascii;
+
+    GoEscapes() {
+      int[] e = CharacterEscapes.standardAsciiEscapesForJSON();
+      for (int c = 0; c < 0x20; c++) {
+        // Jackson's table already holds the short forms for newline, return and tab.
+        if (c != '\n' && c != '\r' && c != '\t') {
+          e[c] = CharacterEscapes.ESCAPE_CUSTOM;
+        }
+      }
+      e['<'] = CharacterEscapes.ESCAPE_CUSTOM;
+      e['>'] = CharacterEscapes.ESCAPE_CUSTOM;
+      e['&'] = CharacterEscapes.ESCAPE_CUSTOM;
+      ascii = e;
+    }
+
+    @Override
+    public int[] getEscapeCodesForAscii() {
+      return ascii;
+    }
+
+    @Override
+    public SerializableString getEscapeSequence(int ch) {
+      if (ch < 0x80 || ch == 0x2028 || ch == 0x2029) {
+        return new SerializedString(String.format("\\u%04x", ch));
+      }
+      return null;
+    }
+  }
+
+  // ------------------------------------------------------------ numbers
+
+  /**
+   * A sample value as Prometheus's API writes it: Go {@code strconv.FormatFloat(v, 'f', -1, 64)},
+   * switching to {@code 'e'} below 1e-6 and from 1e21 on (absolute value); {@code NaN}, {@code
+   * +Inf}, {@code -Inf}.
+   */
+  public static String sampleValue(double v) {
+    double abs = Math.abs(v);
+    if (abs != 0 && !Double.isNaN(v) && !Double.isInfinite(v) && (abs < 1e-6 || abs >= 1e21)) {
+      return formatE(v);
+    }
+    return formatF(v);
+  }
+
+  /** Go {@code strconv.FormatFloat(v, 'f', -1, 64)}: shortest digits, never an exponent. */
+  public static String formatF(double v) {
+    if (Double.isNaN(v)) {
+      return "NaN";
+    }
+    if (Double.isInfinite(v)) {
+      return v > 0 ? "+Inf" : "-Inf";
+    }
+    if (v == 0) {
+      return 1 / v < 0 ? "-0" : "0";
+    }
+    // Double.toString gives the shortest representation that round-trips (JDK 19+).
+    return new BigDecimal(Double.toString(v)).stripTrailingZeros().toPlainString();
+  }
+
+  /** Go {@code strconv.FormatFloat(v, 'e', -1, 64)}: {@code 1e-07}, {@code -1.5e+21}. */
+  public static String formatE(double v) {
+    BigDecimal d = new BigDecimal(Double.toString(Math.abs(v))).stripTrailingZeros();
+    String digits = d.unscaledValue().toString();
+    int exp = digits.length() - 1 - d.scale();
+    StringBuilder sb = new StringBuilder();
+    if (v < 0) {
+      sb.append('-');
+    }
+    sb.append(digits.charAt(0));
+    if (digits.length() > 1) {
+      sb.append('.').append(digits, 1, digits.length());
+    }
+    sb.append('e').append(exp < 0 ? '-' : '+');
+    int ae = Math.abs(exp);
+    if (ae < 10) {
+      sb.append('0');
+    }
+    return sb.append(ae).toString();
+  }
+
+  /** Go {@code encoding/json} for a float64 (used for scalar and string timestamps). */
+  public static String goJsonFloat(double v) {
+    double abs = Math.abs(v);
+    if (abs != 0 && (abs < 1e-6 || abs >= 1e21)) {
+      // encoding/json trims "e-07" to "e-7".
+      String s = formatE(v);
+      int e = s.indexOf('e');
+      if (s.length() - e == 4 && s.charAt(e + 2) == '0') {
+        s = s.substring(0, e + 2) + s.substring(e + 3);
+      }
+      return s;
+    }
+    return formatF(v);
+  }
+
+  /** A point timestamp as Prometheus's {@code MarshalTimestamp}: {@code 1.5} seconds is {@code 1.500}. */
+  public static String timestamp(long ms) {
+    StringBuilder sb = new StringBuilder(24);
+    if (ms < 0) {
+      sb.append('-');
+      ms = -ms;
+    }
+    sb.append(ms / 1000);
+    long frac = ms % 1000;
+    if (frac != 0) {
+      sb.append('.');
+      if (frac < 100) {
+        sb.append('0');
+      }
+      if (frac < 10) {
+        sb.append('0');
+      }
+      sb.append(frac);
+    }
+    return sb.toString();
+  }
+
+  // ------------------------------------------------------------ values
+
+  public static void writeLabels(JsonGenerator g, Labels labels) throws IOException {
+    g.writeStartObject();
+    for (int i = 0; i < labels.size(); i++) {
+      g.writeStringField(labels.name(i), labels.value(i));
+    }
+    g.writeEndObject();
+  }
+
+  private static void writePoint(JsonGenerator g, long t, double v) throws IOException {
+    g.writeStartArray();
+    g.writeNumber(timestamp(t));
+    g.writeString(sampleValue(v));
+    g.writeEndArray();
+  }
+
+  /** {@code "resultType":..., "result":...} of a query answer. */
+  public static void writeResult(JsonGenerator g, Value value) throws IOException {
+    g.writeStringField("resultType", value.typeName());
+    g.writeFieldName("result");
+    switch (value) {
+      case Scalar s -> {
+        g.writeStartArray();
+        g.writeNumber(goJsonFloat(s.t() / 1000.0));
+        g.writeString(formatF(s.v()));
+        g.writeEndArray();
+      }
+      case StringValue s -> {
+        g.writeStartArray();
+        g.writeNumber(goJsonFloat(s.t() / 1000.0));
+        g.writeString(s.s());
+        g.writeEndArray();
+      }
+      case Vector v -> {
+        g.writeStartArray();
+        for (Sample s : v.samples()) {
+          g.writeStartObject();
+          g.writeFieldName("metric");
+          writeLabels(g, s.metric());
+          g.writeFieldName("value");
+          writePoint(g, s.t(), s.f());
+          g.writeEndObject();
+        }
+        g.writeEndArray();
+      }
+      case Matrix m -> {
+        g.writeStartArray();
+        for (RangeSeries rs : m.series()) {
+          g.writeStartObject();
+          g.writeFieldName("metric");
+          writeLabels(g, rs.metric());
+          List<FPoint> pts = rs.points();
+          if (!pts.isEmpty()) {
+            g.writeFieldName("values");
+            g.writeStartArray();
+            for (FPoint p : pts) {
+              writePoint(g, p.t(), p.f());
+            }
+            g.writeEndArray();
+          }
+          g.writeEndObject();
+        }
+        g.writeEndArray();
+      }
+    }
+  }
+
+  /** Top-level {@code warnings} and {@code infos}, each omitted when empty. */
+  public static void writeNotes(JsonGenerator g, List<String> warnings, List<String> infos) throws IOException {
+    if (!warnings.isEmpty()) {
+      g.writeArrayFieldStart("warnings");
+      for (String w : warnings) {
+        g.writeString(w);
+      }
+      g.writeEndArray();
+    }
+    if (!infos.isEmpty()) {
+      g.writeArrayFieldStart("infos");
+      for (String w : infos) {
+        g.writeString(w);
+      }
+      g.writeEndArray();
+    }
+  }
+}
