@@ -2,6 +2,7 @@ package dev.hypnos.bench;
 
 import dev.hypnos.core.labels.Matcher;
 import dev.hypnos.core.objstore.FilesystemBucket;
+import dev.hypnos.core.objstore.InMemoryBucket;
 import dev.hypnos.storeapi.SeriesRequest;
 import dev.hypnos.storegateway.BucketStore;
 import dev.hypnos.storegateway.block.IndexCache;
@@ -13,6 +14,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -44,6 +46,10 @@ public class StoreGatewaySeriesBenchmark {
   @Param({"all", "family"})
   public String query = "all";
 
+  /** {@code fs}: FilesystemBucket over the block files; {@code memory}: the same objects in an InMemoryBucket. */
+  @Param({"fs", "memory"})
+  public String bucketKind = "fs";
+
   private StoreGatewayData data;
   private Path dataDir;
   private CountingBucket bucket;
@@ -60,11 +66,22 @@ public class StoreGatewaySeriesBenchmark {
     };
   }
 
+  /** Copies every file under {@code dir} into an in-memory bucket, keyed by its relative path. */
+  static InMemoryBucket inMemory(Path dir) throws IOException {
+    InMemoryBucket b = new InMemoryBucket();
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.filter(Files::isRegularFile).toList()) {
+        b.upload(dir.relativize(p).toString().replace('\\', '/'), p);
+      }
+    }
+    return b;
+  }
+
   @Setup(Level.Trial)
   public void setup() throws IOException {
     data = StoreGatewayData.get();
     dataDir = Files.createTempDirectory("hypnos-bench-sg");
-    bucket = new CountingBucket(new FilesystemBucket(data.bucketDir));
+    bucket = new CountingBucket(bucketKind.equals("memory") ? inMemory(data.bucketDir) : new FilesystemBucket(data.bucketDir));
     store = new BucketStore(bucket, dataDir, new IndexCache(64 << 20), new Partitioner(Partitioner.DEFAULT_MAX_GAP),
         InstantSource.fixed(Instant.EPOCH), BucketStore.Options.DEFAULTS);
     if (!store.setBlocks(data.metas).isEmpty()) {
@@ -96,6 +113,7 @@ public class StoreGatewaySeriesBenchmark {
     for (String q : args.length > 0 ? args : new String[] {"all", "family", "one"}) {
       StoreGatewaySeriesBenchmark b = new StoreGatewaySeriesBenchmark();
       b.query = q;
+      b.bucketKind = System.getProperty("bucket", "fs");
       b.setup();
       try {
         long bytes0 = b.bucket.bytesRead();
