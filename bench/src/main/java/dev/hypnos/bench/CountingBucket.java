@@ -14,6 +14,7 @@ public final class CountingBucket implements Bucket {
   private final Bucket delegate;
   private final LongAdder bytes = new LongAdder();
   private final LongAdder gets = new LongAdder();
+  private final LongAdder readCalls = new LongAdder();
 
   public CountingBucket(Bucket delegate) {
     this.delegate = Objects.requireNonNull(delegate, "delegate");
@@ -29,11 +30,17 @@ public final class CountingBucket implements Bucket {
     return gets.sum();
   }
 
+  /** read() / read(byte[], int, int) calls made on the returned streams so far. */
+  public long readCalls() {
+    return readCalls.sum();
+  }
+
   private InputStream counted(InputStream in) {
     gets.increment();
     return new FilterInputStream(in) {
       @Override
       public int read() throws IOException {
+        readCalls.increment();
         int b = super.read();
         if (b >= 0) {
           bytes.increment();
@@ -43,6 +50,7 @@ public final class CountingBucket implements Bucket {
 
       @Override
       public int read(byte[] buf, int off, int len) throws IOException {
+        readCalls.increment();
         int n = super.read(buf, off, len);
         if (n > 0) {
           bytes.add(n);

@@ -123,15 +123,18 @@ public class StoreGatewaySeriesBenchmark {
         long coldReq = b.bucket.requests() - req0;
         long bytes1 = b.bucket.bytesRead();
         long req1 = b.bucket.requests();
+        long calls1 = b.bucket.readCalls();
         b.series();
         long warmBytes = b.bucket.bytesRead() - bytes1;
         long warmReq = b.bucket.requests() - req1;
+        long warmCalls = b.bucket.readCalls() - calls1;
         StoreGatewayData.CountingSink s = b.sink;
         long returned = s.chunkBytes + s.labelBytes;
         System.out.printf("%s\tblocks=%d series=%d chunks=%d samples=%d returned=%dB (chunks %dB, labels %dB)"
-                + "\tcold fetched=%dB in %d requests (%.2fx)\trepeat fetched=%dB in %d requests (%.2fx)%n",
+                + "\tcold fetched=%dB in %d requests (%.2fx)\trepeat fetched=%dB in %d requests (%.2fx), %d stream read calls%n",
             q, b.data.metas.size(), s.series, s.chunks, s.samples, returned, s.chunkBytes, s.labelBytes,
-            coldBytes, coldReq, (double) coldBytes / returned, warmBytes, warmReq, (double) warmBytes / returned);
+            coldBytes, coldReq, (double) coldBytes / returned, warmBytes, warmReq, (double) warmBytes / returned,
+            warmCalls);
       } finally {
         b.tearDown();
       }
