@@ -1,0 +1,116 @@
+package dev.hypnos.bench;
+
+import dev.hypnos.core.block.BlockMeta;
+import dev.hypnos.core.block.BlockMetaJson;
+import dev.hypnos.storeapi.ChunkData;
+import dev.hypnos.storeapi.SeriesResponse;
+import dev.hypnos.storeapi.SeriesSink;
+import dev.hypnos.storeapi.StoreChunk;
+import dev.hypnos.storeapi.StoreSeries;
+import dev.hypnos.testing.OpenMetricsGenerator;
+import dev.hypnos.testing.Promtool;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Blocks for the store gateway benchmarks, made by the real promtool from {@link
+ * OpenMetricsGenerator} data and laid out as a Thanos bucket. Made once and kept in
+ * {@code $TMPDIR/hypnos-bench-blocks-<config>} (delete it to rebuild), so that forks and reruns
+ * reuse them.
+ */
+final class StoreGatewayData {
+  /** 500 counters + 500 gauges + 10 histograms (90 series) over 4 h at 15 s: 3 two-hour blocks. */
+  static final OpenMetricsGenerator.Config CONFIG =
+      new OpenMetricsGenerator.Config(7, 1_700_000_123_000L, 4 * 3_600_000L, 15_000, 500, 500, 10);
+
+  final Path bucketDir;
+  final List<BlockMeta> metas;
+  final long minTime;
+  final long maxTime;
+
+  private StoreGatewayData(Path bucketDir, List<BlockMeta> metas) {
+    this.bucketDir = bucketDir;
+    this.metas = List.copyOf(metas);
+    long lo = Long.MAX_VALUE;
+    long hi = Long.MIN_VALUE;
+    for (BlockMeta m : metas) {
+      lo = Math.min(lo, m.minTime());
+      hi = Math.max(hi, m.maxTime());
+    }
+    minTime = lo;
+    maxTime = hi;
+  }
+
+  static synchronized StoreGatewayData get() throws IOException {
+    Path root = Path.of(System.getProperty("java.io.tmpdir"),
+        "hypnos-bench-blocks-" + Integer.toHexString(CONFIG.hashCode()));
+    Path bucket = root.resolve("bucket");
+    Path done = root.resolve("done");
+    if (!Files.exists(done)) {
+      if (Files.exists(root)) {
+        Promtool.deleteTree(root);
+      }
+      Files.createDirectories(bucket);
+      OpenMetricsGenerator.Result gen = new OpenMetricsGenerator(CONFIG).write(root.resolve("data.om"));
+      List<Path> made = Promtool.require().createBlocksFromOpenMetrics(gen.file(), root.resolve("db"));
+      for (Path b : made) {
+        Path target = bucket.resolve(b.getFileName().toString());
+        Promtool.copyTree(b, target);
+        Files.deleteIfExists(target.resolve("tombstones"));
+        BlockMeta m = BlockMetaJson.read(target);
+        BlockMetaJson.write(target, m.withThanos(BlockMeta.Thanos.of(Map.of("cluster", "bench"), 0, "bench")));
+      }
+      Files.delete(gen.file());
+      Promtool.deleteTree(root.resolve("db"));
+      Files.createFile(done);
+    }
+    List<BlockMeta> metas = new ArrayList<>();
+    try (Stream<Path> s = Files.list(bucket)) {
+      for (Path p : s.sorted().toList()) {
+        metas.add(BlockMetaJson.read(p));
+      }
+    }
+    return new StoreGatewayData(bucket, metas);
+  }
+
+  /** Counts series, chunks, samples (from each XOR chunk's header) and chunk bytes it is sent. */
+  static final class CountingSink implements SeriesSink {
+    long series;
+    long chunks;
+    long samples;
+    long chunkBytes;
+    long labelBytes;
+
+    void reset() {
+      series = 0;
+      chunks = 0;
+      samples = 0;
+      chunkBytes = 0;
+      labelBytes = 0;
+    }
+
+    @Override
+    public void send(SeriesResponse response) {
+      if (response instanceof SeriesResponse.SeriesItem item) {
+        StoreSeries s = item.series();
+        series++;
+        labelBytes += s.labels().utf8Size();
+        List<StoreChunk> cs = s.chunks();
+        for (int i = 0, n = cs.size(); i < n; i++) {
+          ChunkData raw = cs.get(i).raw();
+          if (raw != null) {
+            chunks++;
+            chunkBytes += raw.length();
+            byte[] a = raw.array();
+            samples += ((a[raw.offset()] & 0xff) << 8) | (a[raw.offset() + 1] & 0xff);
+          }
+        }
+      }
+    }
+  }
+}
