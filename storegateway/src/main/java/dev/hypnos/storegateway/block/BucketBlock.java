@@ -127,7 +127,9 @@ public final class BucketBlock implements Closeable {
     requests.increment();
     bytesRequested.add(end - start);
     try {
-      return new RangeStream(bucket.getRange(key, start, end - start), start, end);
+      // RangeStream reads varints byte by byte: buffer, so that is not one bucket read each.
+      int buffer = (int) Math.max(1, Math.min(64 * 1024, end - start));
+      return new RangeStream(new java.io.BufferedInputStream(bucket.getRange(key, start, end - start), buffer), start, end);
     } catch (ObjectNotFoundException e) {
       throw new CorruptBlockException(block, file, start, "missing file",
           "object " + bucket.name() + ":" + key + " does not exist", e);
