@@ -166,7 +166,8 @@ public final class Compactor {
       }
       BlockMeta.Thanos t = m.thanos();
       boolean ours = t != null && BlockMerger.SOURCE.equals(t.source());
-      if (!ours && now.toEpochMilli() - id.timestamp() < options.consistencyDelay().toMillis()) {
+      if (!ours && !options.consistencyDelay().isZero()
+          && now.toEpochMilli() - id.timestamp() < options.consistencyDelay().toMillis()) {
         continue;
       }
       s.active.put(id, m);
