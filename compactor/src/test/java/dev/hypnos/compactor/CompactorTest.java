@@ -247,8 +247,43 @@ class CompactorTest {
     assertThat(c.runOnce().compacted()).hasSize(1);
   }
 
-  static {
-    // Keep IoUtil referenced for helpers added later.
-    IoUtil.class.getName();
+  @Test
+  void downsamplesALongRawBlockOnce() throws IOException {
+    Promtool promtool = Promtool.require();
+    OpenMetricsGenerator.Config cfg = new OpenMetricsGenerator.Config(4, 1_700_000_123_000L, 44 * H, 60_000, 2, 2, 0);
+    OpenMetricsGenerator.Result gen = new OpenMetricsGenerator(cfg).write(tmp.resolve("long.om"));
+    List<Path> parts = promtool.createBlocksFromOpenMetrics(gen.file(), tmp.resolve("longdb"));
+    List<BlockReader> readers = new ArrayList<>();
+    Path merged;
+    try {
+      for (Path p : parts) {
+        readers.add(BlockReader.open(p));
+      }
+      merged = new BlockMerger(InstantSource.fixed(Instant.parse("2026-01-01T00:00:00Z")), new SplittableRandom(1),
+          BlockMerger.Options.DEFAULT).merge(readers, Files.createDirectories(tmp.resolve("longmerged"))).dir();
+    } finally {
+      IoUtil.closeAll(readers);
+    }
+    Bucket bucket = new FilesystemBucket(Files.createDirectories(tmp.resolve("bucket6")));
+    BlockMeta raw = upload(bucket, merged, Map.of("cluster", "d"), false);
+    assertThat(raw.maxTime() - raw.minTime()).isGreaterThanOrEqualTo(Downsampler.RANGE_FOR_5M);
+    TestClock clock = new TestClock(Instant.parse("2026-01-02T00:00:00Z"));
+    Compactor c = new Compactor(bucket, clock, new SplittableRandom(14), options(tmp.resolve("work6"), Retention.FOREVER),
+        new CompactorMetrics());
+    Compactor.Result r = c.runOnce();
+    assertThat(r.compacted()).isEmpty();
+    assertThat(r.downsampled()).hasSize(1);
+    BlockMeta ds = r.downsampled().get(0);
+    assertThat(ds.resolution()).isEqualTo(Downsampler.RES_5M);
+    assertThat(ds.compaction()).isEqualTo(raw.compaction());
+    assertThat(ds.thanos().labels()).isEqualTo(Map.of("cluster", "d"));
+    assertThat(BucketBlocks.readMeta(bucket, ds.ulid()).resolution()).isEqualTo(Downsampler.RES_5M);
+    // Not marked: raw data stays (retention decides); and not downsampled a second time.
+    assertThat(BucketBlocks.isMarkedForDeletion(bucket, raw.ulid())).isFalse();
+    Compactor.Result again = c.runOnce();
+    assertThat(again.downsampled()).isEmpty();
+    assertThat(again.markedForDeletion()).isEmpty();
+    // Too short for 1h (needs 10 days).
+    assertThat(Downsampler.longEnough(ds)).isFalse();
   }
 }
