@@ -120,6 +120,121 @@ class DownsamplerTest {
     }
   }
 
+  @Test
+  void nanSamplesAreDroppedAndResetsCounted() throws IOException {
+    // 3 days at 60 s; every 7th sample a stale marker, a whole 5m window of NaN, resets every 500.
+    int n = 3 * 1440;
+    long[] ts = new long[n];
+    double[] vs = new double[n];
+    double v = 10;
+    long base = 1_700_006_400_000L; // aligned to 5m
+    for (int i = 0; i < n; i++) {
+      ts[i] = base + i * 60_000L;
+      v = i % 500 == 499 ? 1 : v + (i % 3);
+      boolean nan = i % 7 == 3 || (i >= 100 && i < 105);
+      vs[i] = nan ? (i % 2 == 0 ? Double.NaN : Double.longBitsToDouble(0x7ff0000000000002L)) : v;
+    }
+    Path dir;
+    BlockWriter.Options wo = BlockWriter.Options.DEFAULT;
+    Labels labels = Labels.of("__name__", "c_total");
+    try (BlockWriter w = BlockWriter.create(Files.createDirectories(tmp.resolve("nan")),
+        dev.hypnos.core.block.BlockId.of(base, new SplittableRandom(4)), wo)) {
+      w.addSeries(labels, new ArrayIterator(ts, vs));
+      w.commit(base, base + n * 60_000L, new BlockMeta.Compaction(1, List.of(), false, List.of(), false, List.of()),
+          BlockMeta.Thanos.of(Map.of("k", "v"), 0, "sidecar"));
+      dir = w.finalDir();
+    }
+    Path out;
+    try (BlockReader b = BlockReader.open(dir)) {
+      out = new Downsampler(CLOCK, new SplittableRandom(5), wo).downsample(b, 300_000, Files.createDirectories(tmp.resolve("nan5m"))).dir();
+    }
+    double count = 0;
+    TreeMap<Long, Boolean> windows = new TreeMap<>();
+    List<ChunkIterator> counters = new ArrayList<>();
+    try (BlockReader b = BlockReader.open(out)) {
+      assertThat(b.meta().thanos().labels()).isEqualTo(Map.of("k", "v"));
+      b.forEachSeries((ref, s) -> {
+        for (int i = 0; i < s.chunkCount(); i++) {
+          AggrChunk a = AggrChunk.parse(b.chunk(s.chunkRef(i)).data());
+          XorIterator it = a.xor(AggrType.COUNT).iterator(null);
+          while (it.next()) {
+            windows.put(it.timestamp() - it.timestamp() % 300_000, true);
+          }
+          counters.add(a.xor(AggrType.COUNTER).iterator(null));
+        }
+        return true;
+      });
+      assertThat(counters.size()).isGreaterThan(1);
+    }
+    // Count: the non-NaN samples; the all-NaN window [100, 105) has no aggregate.
+    int nonNaN = 0;
+    double cum = 0;
+    double prev = Double.NaN;
+    for (int i = 0; i < n; i++) {
+      if (Double.isNaN(vs[i])) {
+        continue;
+      }
+      nonNaN++;
+      cum += Double.isNaN(prev) ? vs[i] : (vs[i] < prev ? vs[i] : vs[i] - prev);
+      prev = vs[i];
+    }
+    try (BlockReader b = BlockReader.open(out)) {
+      double[] total = {0};
+      b.forEachSeries((ref, s) -> {
+        for (int i = 0; i < s.chunkCount(); i++) {
+          XorIterator it = AggrChunk.parse(b.chunk(s.chunkRef(i)).data()).xor(AggrType.COUNT).iterator(null);
+          while (it.next()) {
+            assertThat(it.value()).isPositive();
+            total[0] += it.value();
+          }
+        }
+        return true;
+      });
+      count = total[0];
+    }
+    assertThat(count).isEqualTo(nonNaN);
+    assertThat(windows).doesNotContainKey(base + 100 * 60_000L);
+    assertThat(windows).hasSize(n / 5 - 1);
+    CounterResetsIterator it = new CounterResetsIterator(counters);
+    double last = Double.NaN;
+    while (it.next()) {
+      last = it.value();
+    }
+    assertThat(last).isEqualTo(cum);
+  }
+
+  /** Samples from arrays. */
+  static final class ArrayIterator implements ChunkIterator {
+    final long[] ts;
+    final double[] vs;
+    int i = -1;
+
+    ArrayIterator(long[] ts, double[] vs) {
+      this.ts = ts;
+      this.vs = vs;
+    }
+
+    @Override
+    public boolean next() {
+      return ++i < ts.length;
+    }
+
+    @Override
+    public boolean hasCurrent() {
+      return i >= 0 && i < ts.length;
+    }
+
+    @Override
+    public long timestamp() {
+      return ts[i];
+    }
+
+    @Override
+    public double value() {
+      return vs[i];
+    }
+  }
+
   /** Aggregates of one window: count, sum, min, max. */
   private static double[] newWindow() {
     return new double[] {0, 0, Double.MAX_VALUE, -Double.MAX_VALUE};
