@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -173,23 +174,30 @@ public final class Compactor {
       s.active.put(id, m);
     }
     // Duplicates: blocks whose sources another block of the same group covers.
-    List<BlockMeta> metas = new ArrayList<>(s.active.values());
-    for (BlockMeta m : metas) {
-      for (BlockMeta o : metas) {
-        if (o == m || !s.active.containsKey(o.ulid()) || !grouper.keyOf(o).equals(grouper.keyOf(m))) {
-          continue;
-        }
-        Set<BlockId> mine = sources(m);
-        Set<BlockId> theirs = sources(o);
-        boolean covered = theirs.containsAll(mine)
-            && (theirs.size() > mine.size() || o.ulid().compareTo(m.ulid()) < 0);
-        if (covered) {
-          LOG.log(Level.INFO, "block " + m.ulid() + " is covered by block " + o.ulid() + "; marking it for deletion");
-          Marks.markForDeletion(bucket, m.ulid(), now, "sources covered by block " + o.ulid());
-          s.active.remove(m.ulid());
-          s.marked.add(m.ulid());
-          markedNow.add(m.ulid());
-          break;
+    Map<String, List<BlockMeta>> byKey = new TreeMap<>();
+    Map<BlockId, Set<BlockId>> srcs = new HashMap<>();
+    for (BlockMeta m : s.active.values()) {
+      byKey.computeIfAbsent(grouper.keyOf(m), k -> new ArrayList<>()).add(m);
+      srcs.put(m.ulid(), sources(m));
+    }
+    for (List<BlockMeta> group : byKey.values()) {
+      for (BlockMeta m : group) {
+        Set<BlockId> mine = srcs.get(m.ulid());
+        for (BlockMeta o : group) {
+          if (o == m || !s.active.containsKey(o.ulid())) {
+            continue;
+          }
+          Set<BlockId> theirs = srcs.get(o.ulid());
+          boolean covered = theirs.size() >= mine.size() && theirs.containsAll(mine)
+              && (theirs.size() > mine.size() || o.ulid().compareTo(m.ulid()) < 0);
+          if (covered) {
+            LOG.log(Level.INFO, "block " + m.ulid() + " is covered by block " + o.ulid() + "; marking it for deletion");
+            Marks.markForDeletion(bucket, m.ulid(), now, "sources covered by block " + o.ulid());
+            s.active.remove(m.ulid());
+            s.marked.add(m.ulid());
+            markedNow.add(m.ulid());
+            break;
+          }
         }
       }
     }
