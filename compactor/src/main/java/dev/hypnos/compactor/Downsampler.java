@@ -42,7 +42,8 @@ import java.util.random.RandomGenerator;
  *
  * <p>The new block gets a new ULID, the source's time range and compaction section, its external
  * labels, the target resolution and source {@code "compactor"}. Float series only: native
- * histogram chunks are rejected.
+ * histogram chunks are rejected, and so are series with overlapping chunks (as Thanos does). As in
+ * Thanos, tombstones and samples outside the block range are not filtered.
  *
  * <p>Concurrency: an instance holds no state between calls; safe to share if the random source is.
  */
@@ -112,6 +113,13 @@ public final class Downsampler {
       source.forEachSeries((ref, series) -> {
         out.clear();
         try {
+          for (int i = 1; i < series.chunkCount(); i++) {
+            if (series.chunkMinTime(i) <= series.chunkMaxTime(i - 1)) {
+              throw new IOException("chunk " + i + " [" + series.chunkMinTime(i) + ", " + series.chunkMaxTime(i)
+                  + "] overlaps the previous one ending at " + series.chunkMaxTime(i - 1)
+                  + "; compact the block (vertical compaction) before downsampling it");
+            }
+          }
           if (from == RES_RAW) {
             work.raw(source, series, out);
           } else {
