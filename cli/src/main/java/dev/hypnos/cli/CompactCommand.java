@@ -1,0 +1,151 @@
+package dev.hypnos.cli;
+
+import dev.hypnos.compactor.Cleaner;
+import dev.hypnos.compactor.Compactor;
+import dev.hypnos.compactor.CompactorMetrics;
+import dev.hypnos.compactor.Planner;
+import dev.hypnos.compactor.Retention;
+import dev.hypnos.core.dedup.DedupSeriesSet;
+import dev.hypnos.core.objstore.Bucket;
+import dev.hypnos.core.objstore.Buckets;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code hypnos compact}: the Thanos compactor over a bucket (compaction, downsampling, retention,
+ * deletion), once or, with {@code --wait}, in a loop.
+ */
+@Command(name = "compact", mixinStandardHelpOptions = true,
+    description = "Continuously compacts blocks in an object store bucket, downsamples them and applies retention.")
+public final class CompactCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  ObjstoreSource objstore;
+
+  static final class ObjstoreSource {
+    @Option(names = "--objstore.config-file", paramLabel = "FILE",
+        description = "Path to a YAML file with the object store configuration (Thanos format).")
+    @Nullable Path file;
+
+    @Option(names = "--objstore.config", paramLabel = "YAML",
+        description = "Alternative to --objstore.config-file: the YAML itself.")
+    @Nullable String content;
+  }
+
+  @Option(names = "--data-dir", defaultValue = "./data", description = "Scratch directory for downloads and new blocks.")
+  Path dataDir;
+
+  @Option(names = {"-w", "--wait"}, description = "Keep running, one iteration every --wait-interval.")
+  boolean waitMode;
+
+  @Option(names = "--wait-interval", defaultValue = "5m", description = "Time between iterations with --wait.")
+  String waitInterval;
+
+  @Option(names = "--consistency-delay", defaultValue = "30m",
+      description = "Blocks younger than this (by ULID time) are left alone, unless the compactor made them.")
+  String consistencyDelay;
+
+  @Option(names = "--retention.resolution-raw", defaultValue = "0d", description = "Retention of raw blocks; 0d keeps them forever.")
+  String retentionRaw;
+
+  @Option(names = "--retention.resolution-5m", defaultValue = "0d", description = "Retention of 5m blocks; 0d keeps them forever.")
+  String retention5m;
+
+  @Option(names = "--retention.resolution-1h", defaultValue = "0d", description = "Retention of 1h blocks; 0d keeps them forever.")
+  String retention1h;
+
+  @Option(names = "--delete-delay", defaultValue = "48h", description = "Time between a deletion mark and the deletion.")
+  String deleteDelay;
+
+  @Option(names = "--deduplication.replica-label",
+      description = "External label telling replicas apart; overlapping replica blocks are merged with deduplication. Repeatable.")
+  List<String> replicaLabels = new ArrayList<>();
+
+  @Option(names = "--deduplication.func", defaultValue = "penalty", description = "Replica merge: penalty or chain.")
+  String dedupFunc;
+
+  @Option(names = "--downsampling.disable", description = "Do not downsample.")
+  boolean downsamplingDisabled;
+
+  private static final Pattern PART = Pattern.compile("(\\d+)(ms|s|m|h|d|w|y)");
+
+  /** Parses a Prometheus duration such as {@code 30d}, {@code 1h30m} or {@code 0d}. */
+  static Duration parseDuration(String flag, String s) {
+    Matcher m = PART.matcher(s);
+    long ms = 0;
+    int pos = 0;
+    while (pos < s.length() && m.find(pos) && m.start() == pos) {
+      long n = Long.parseLong(m.group(1));
+      ms += n * switch (m.group(2)) {
+        case "ms" -> 1L;
+        case "s" -> 1_000L;
+        case "m" -> 60_000L;
+        case "h" -> 3_600_000L;
+        case "d" -> 86_400_000L;
+        case "w" -> 7 * 86_400_000L;
+        default -> 365 * 86_400_000L;
+      };
+      pos = m.end();
+    }
+    if (s.isEmpty() || pos != s.length()) {
+      throw new IllegalArgumentException(flag + ": \"" + s + "\" is not a duration like 30d, 48h or 1h30m");
+    }
+    return Duration.ofMillis(ms);
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    DedupSeriesSet.Algorithm dedup = switch (dedupFunc) {
+      case "penalty" -> DedupSeriesSet.Algorithm.PENALTY;
+      case "chain" -> DedupSeriesSet.Algorithm.CHAIN;
+      default -> throw new CommandLine.ParameterException(spec.commandLine(),
+          "--deduplication.func: \"" + dedupFunc + "\" is not penalty or chain");
+    };
+    Compactor.Options options;
+    Duration interval;
+    try {
+      options = new Compactor.Options(dataDir.resolve("compact"), Planner.DEFAULT_RANGES, replicaLabels, dedup,
+          parseDuration("--consistency-delay", consistencyDelay),
+          new Retention(parseDuration("--retention.resolution-raw", retentionRaw),
+              parseDuration("--retention.resolution-5m", retention5m),
+              parseDuration("--retention.resolution-1h", retention1h)),
+          new Cleaner(parseDuration("--delete-delay", deleteDelay), Cleaner.PARTIAL_UPLOAD_AGE),
+          !downsamplingDisabled);
+      interval = parseDuration("--wait-interval", waitInterval);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+    CompactorMetrics metrics = new CompactorMetrics();
+    try (Bucket bucket = objstore.file != null
+        ? Buckets.open(objstore.file)
+        : Buckets.open(String.valueOf(objstore.content), "--objstore.config")) {
+      Compactor compactor = new Compactor(bucket, InstantSource.system(), new SecureRandom(), options, metrics);
+      while (true) {
+        Compactor.Result r = compactor.runOnce();
+        out.println("compacted " + r.compacted().size() + ", downsampled " + r.downsampled().size()
+            + ", marked for deletion " + r.markedForDeletion().size() + ", deleted " + r.deleted().size()
+            + (r.haltedGroups().isEmpty() ? "" : ", halted groups " + r.haltedGroups()));
+        out.flush();
+        if (!waitMode) {
+          return r.haltedGroups().isEmpty() ? 0 : 1;
+        }
+        Thread.sleep(interval.toMillis());
+      }
+    }
+  }
+}

@@ -1,0 +1,76 @@
+package dev.hypnos.compactor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hypnos.core.block.BlockId;
+import dev.hypnos.core.block.BucketBlocks;
+import dev.hypnos.core.objstore.Bucket;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
+
+/**
+ * Thanos block marker files ({@code pkg/block/metadata/markers.go}): writing and reading {@code
+ * deletion-mark.json}, presence of {@code no-compact-mark.json} and {@code no-downsample-mark.json}.
+ * A deletion mark is {@code {"id":"<ULID>","version":1,"details":"...","deletion_time":<unix s>}}
+ * ({@code details} left out when empty).
+ */
+public final class Marks {
+  /** Marker format version. */
+  public static final int VERSION = 1;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private Marks() {}
+
+  /** Uploads {@code <id>/deletion-mark.json} with the given time (unix seconds in the file). */
+  public static void markForDeletion(Bucket bucket, BlockId id, Instant now, String details) throws IOException {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("id", id.toString());
+    n.put("version", VERSION);
+    if (!details.isEmpty()) {
+      n.put("details", details);
+    }
+    n.put("deletion_time", now.getEpochSecond());
+    byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n);
+    bucket.upload(id + "/" + BucketBlocks.DELETION_MARK, new ByteArrayInputStream(bytes), bytes.length);
+  }
+
+  /**
+   * The deletion time of a block's deletion mark.
+   *
+   * @throws dev.hypnos.core.objstore.ObjectNotFoundException when the block has no mark
+   * @throws IOException when the mark is not valid JSON of version 1 naming this block
+   */
+  public static Instant deletionTime(Bucket bucket, BlockId id) throws IOException {
+    String key = id + "/" + BucketBlocks.DELETION_MARK;
+    JsonNode n;
+    try (InputStream in = bucket.get(key)) {
+      n = JSON.readTree(in);
+    }
+    if (n == null || !n.isObject()) {
+      throw new IOException("read deletion mark " + bucket.name() + ":" + key + ": not a JSON object");
+    }
+    if (n.path("version").asInt() != VERSION) {
+      throw new IOException("read deletion mark " + bucket.name() + ":" + key + ": version "
+          + n.path("version") + " is not supported, expected 1");
+    }
+    if (!id.toString().equals(n.path("id").asText())) {
+      throw new IOException("read deletion mark " + bucket.name() + ":" + key + ": names another block "
+          + n.path("id").asText());
+    }
+    if (!n.path("deletion_time").canConvertToLong()) {
+      throw new IOException("read deletion mark " + bucket.name() + ":" + key + ": no deletion_time");
+    }
+    return Instant.ofEpochSecond(n.path("deletion_time").asLong());
+  }
+
+  public static boolean hasNoCompactMark(Bucket bucket, BlockId id) throws IOException {
+    return bucket.exists(id + "/" + BucketBlocks.NO_COMPACT_MARK);
+  }
+
+  public static boolean hasNoDownsampleMark(Bucket bucket, BlockId id) throws IOException {
+    return bucket.exists(id + "/" + BucketBlocks.NO_DOWNSAMPLE_MARK);
+  }
+}
