@@ -9,6 +9,7 @@ import dev.hypnos.cli.demo.DemoServer;
 import dev.hypnos.core.block.BlockId;
 import dev.hypnos.core.block.BlockMeta;
 import dev.hypnos.core.block.BlockMetaJson;
+import dev.hypnos.core.objstore.FilesystemBucket;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -17,6 +18,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -63,6 +65,33 @@ class DemoCommandTest {
       out.put(r.path("metric").path(byLabel).asText(""), Double.parseDouble(r.path("value").get(1).asText()));
     }
     return out;
+  }
+
+  @Test
+  void theSameSeedAndClockGiveTheSameBucket(@TempDir Path tmp) throws Exception {
+    DemoData gen = new DemoData(DemoServer.SEED, DemoServer.SPAN);
+    List<BlockMeta> a;
+    List<BlockMeta> b;
+    try (FilesystemBucket ba = new FilesystemBucket(tmp.resolve("a"));
+        FilesystemBucket bb = new FilesystemBucket(tmp.resolve("b"))) {
+      a = gen.generate(ba, tmp.resolve("staging-a"), InstantSource.fixed(NOW));
+      b = gen.generate(bb, tmp.resolve("staging-b"), InstantSource.fixed(NOW));
+    }
+    assertThat(a).isEqualTo(b);
+    for (BlockMeta m : a) {
+      String id = m.ulid().toString();
+      assertThat(Files.readAllBytes(tmp.resolve("a").resolve(id).resolve("index")))
+          .isEqualTo(Files.readAllBytes(tmp.resolve("b").resolve(id).resolve("index")));
+      assertThat(Files.readAllBytes(tmp.resolve("a").resolve(id).resolve("chunks/000001")))
+          .isEqualTo(Files.readAllBytes(tmp.resolve("b").resolve(id).resolve("chunks/000001")));
+    }
+    assertThat(tmp.resolve("staging-a")).doesNotExist();
+    // Another seed gives other data.
+    try (FilesystemBucket bc = new FilesystemBucket(tmp.resolve("c"))) {
+      List<BlockMeta> c = new DemoData(DemoServer.SEED + 1, DemoServer.SPAN)
+          .generate(bc, tmp.resolve("staging-c"), InstantSource.fixed(NOW));
+      assertThat(c.get(0).ulid()).isNotEqualTo(a.get(0).ulid());
+    }
   }
 
   @Test

@@ -128,6 +128,7 @@ public final class DemoData {
         }
       }
     }
+    IoUtil.deleteTree(stagingDir);
     return out;
   }
 
