@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = HypnosVersion.class,
     description = "The Thanos query tier, in Java: Store API, Prometheus HTTP API, object storage tools.",
-    subcommands = {QueryCommand.class, StoreCommand.class, CompactCommand.class, SidecarCommand.class, ToolsCommand.class})
+    subcommands = {QueryCommand.class, StoreCommand.class, CompactCommand.class, SidecarCommand.class, DemoCommand.class,
+        ToolsCommand.class})
 public final class Hypnos implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
