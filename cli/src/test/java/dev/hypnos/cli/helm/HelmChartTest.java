@@ -149,7 +149,7 @@ class HelmChartTest {
 
   @Test
   void observerValuesRenderQuerierStoreGatewaysCompactorAndSidecar() throws Exception {
-    List<KubernetesResource> all = parse(render(SHARED, OBSERVER));
+    List<KubernetesResource> all = parse(keep("observer-prod.yaml", render(SHARED, OBSERVER)));
     assertThat(all).noneMatch(r -> r instanceof Ingress);
 
     Map<String, Container> containers = hypnosContainers(all);
@@ -252,7 +252,7 @@ class HelmChartTest {
 
   @Test
   void monitoredClusterValuesRenderSidecarSnippetAndGrpcIngress() throws IOException {
-    List<KubernetesResource> all = parse(render(SHARED, CLUSTER_A));
+    List<KubernetesResource> all = parse(keep("cluster-a-prod.yaml", render(SHARED, CLUSTER_A)));
     assertThat(ofType(all, Deployment.class)).isEmpty();
     assertThat(ofType(all, StatefulSet.class)).isEmpty();
 
@@ -371,6 +371,13 @@ class HelmChartTest {
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
+
+  /** Leaves the rendered release in target/helm/ for reading; returns it unchanged. */
+  private static String keep(String name, String manifests) throws IOException {
+    Path dir = Files.createDirectories(Path.of("target", "helm"));
+    Files.writeString(dir.resolve(name), manifests);
+    return manifests;
+  }
 
   private static void assertProbes(Container c) {
     assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/-/ready");
