@@ -141,7 +141,7 @@ readinessProbe:
     - name: hypnos-tmp
       mountPath: /tmp
     {{- if $sc.ship }}
-    - name: objstore
+    - name: hypnos-objstore
       mountPath: /etc/hypnos/objstore
       readOnly: true
     {{- end }}
@@ -151,6 +151,8 @@ readinessProbe:
 - name: hypnos-tmp
   emptyDir: {}
 {{- if .Values.sidecar.ship }}
-{{ include "hypnos.objstoreVolume" . }}
+- name: hypnos-objstore
+  secret:
+    secretName: {{ include "hypnos.objstoreSecret" . }}
 {{- end }}
 {{- end }}

@@ -270,6 +270,10 @@ class HelmChartTest {
     ConfigMap snippet = named(all, ConfigMap.class, "hypnos-sidecar-snippet");
     List<Volume> volumes = YAML.readValue(snippet.getData().get("volumes.yaml"), new TypeReference<List<Volume>>() {});
     assertThat(volumes).anyMatch(v -> v.getSecret() != null && v.getSecret().getSecretName().equals("hypnos-objstore"));
+    // Every mount is either the Prometheus data volume or a volume of the snippet.
+    List<String> volumeNames = new ArrayList<>(volumes.stream().map(Volume::getName).toList());
+    volumeNames.add("prometheus-prometheus-prometheus-db");
+    assertThat(sidecar.getVolumeMounts()).allSatisfy(m -> assertThat(volumeNames).contains(m.getName()));
 
     Ingress ingress = named(all, Ingress.class, "hypnos-sidecar");
     assertThat(ingress.getMetadata().getAnnotations())
