@@ -37,11 +37,20 @@ public final class Hypnos implements Runnable {
 
   /** Runs the command line and returns the exit code; used by main and by tests. */
   public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cl = new CommandLine(new Hypnos());
+    CommandLine cl = commandLine();
     cl.setOut(out);
     cl.setErr(err);
     cl.setExecutionExceptionHandler(new CliErrors());
-    cl.setCaseInsensitiveEnumValuesAllowed(true);
     return cl.execute(args);
+  }
+
+  /**
+   * The command tree with the parser settings {@link #execute} uses; tests dry-parse argument lists
+   * with it ({@code parseArgs}) to check flags without running anything.
+   */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Hypnos());
+    cl.setCaseInsensitiveEnumValuesAllowed(true);
+    return cl;
   }
 }
