@@ -8,7 +8,15 @@ import dev.hypnos.compactor.Retention;
 import dev.hypnos.core.dedup.DedupSeriesSet;
 import dev.hypnos.core.objstore.Bucket;
 import dev.hypnos.core.objstore.Buckets;
+import dev.hypnos.core.server.HostPort;
+import dev.hypnos.core.server.OpsHttpServer;
+import dev.hypnos.core.server.ReadinessCheck;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -78,6 +86,10 @@ public final class CompactCommand implements Callable<Integer> {
   @Option(names = "--deduplication.func", defaultValue = "penalty", description = "Replica merge: penalty or chain.")
   String dedupFunc;
 
+  @Option(names = "--http-address", defaultValue = "0.0.0.0:10902", paramLabel = "HOST:PORT",
+      description = "Listen address for /metrics, /-/healthy and /-/ready (default: ${DEFAULT-VALUE}).")
+  String httpAddress;
+
   @Option(names = "--downsampling.disable", description = "Do not downsample.")
   boolean downsamplingDisabled;
 
@@ -107,6 +119,21 @@ public final class CompactCommand implements Callable<Integer> {
     return Duration.ofMillis(ms);
   }
 
+  /** JVM metrics plus the compactor's own, read from {@link CompactorMetrics} at each scrape. */
+  private static PrometheusRegistry registry(CompactorMetrics metrics) {
+    PrometheusRegistry registry = new PrometheusRegistry();
+    JvmMetrics.builder().register(registry);
+    GaugeWithCallback.builder().name("hypnos_compact_halted")
+        .help("1 if a compaction group halted on an unsafe condition (e.g. overlapping blocks) in the last iteration.")
+        .callback(cb -> cb.call(metrics.halted()))
+        .register(registry);
+    CounterWithCallback.builder().name("hypnos_compact_iterations")
+        .help("Compactor iterations run.")
+        .callback(cb -> cb.call(metrics.iterations()))
+        .register(registry);
+    return registry;
+  }
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -131,9 +158,16 @@ public final class CompactCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
     CompactorMetrics metrics = new CompactorMetrics();
-    try (Bucket bucket = objstore.file != null
-        ? Buckets.open(objstore.file)
-        : Buckets.open(String.valueOf(objstore.content), "--objstore.config")) {
+    InetSocketAddress http;
+    try {
+      http = HostPort.parse("--http-address", httpAddress);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+    try (OpsHttpServer ops = OpsHttpServer.start(http, registry(metrics), ReadinessCheck.ALWAYS);
+        Bucket bucket = objstore.file != null
+            ? Buckets.open(objstore.file)
+            : Buckets.open(String.valueOf(objstore.content), "--objstore.config")) {
       Compactor compactor = new Compactor(bucket, InstantSource.system(), new SecureRandom(), options, metrics);
       while (true) {
         Compactor.Result r = compactor.runOnce();

@@ -42,11 +42,55 @@ class CompactCommandTest {
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(new StringWriter(), true));
     int code = cl.execute("--objstore.config=type: FILESYSTEM\nconfig:\n  directory: " + root,
-        "--data-dir=" + tmp.resolve("data"));
+        "--data-dir=" + tmp.resolve("data"), "--http-address=127.0.0.1:0");
     assertThat(code).isZero();
     assertThat(out.toString()).contains("deleted 1");
     List<String> keys = new ArrayList<>();
     bucket.iterRecursive("", keys::add);
     assertThat(keys).noneMatch(k -> k.startsWith(old.toString()));
+  }
+
+  @Test
+  void waitModeServesMetricsAndProbesUntilStopped() throws Exception {
+    Path root = Files.createDirectories(tmp.resolve("bucket2"));
+    int port;
+    try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = ss.getLocalPort();
+    }
+    CommandLine cl = new CommandLine(new CompactCommand());
+    cl.setOut(new PrintWriter(new StringWriter(), true));
+    cl.setErr(new PrintWriter(new StringWriter(), true));
+    Thread t = new Thread(() -> cl.execute("--objstore.config=type: FILESYSTEM\nconfig:\n  directory: " + root,
+        "--data-dir=" + tmp.resolve("data2"), "--wait", "--wait-interval=1h", "--http-address=127.0.0.1:" + port));
+    t.start();
+    try {
+      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      String metrics = null;
+      for (int i = 0; i < 100 && metrics == null; i++) {
+        try {
+          var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+          if (r.statusCode() == 200 && r.body().contains("hypnos_compact_iterations_total 1")) {
+            metrics = r.body();
+          }
+        } catch (java.io.IOException e) {
+          // not listening yet
+        }
+        if (metrics == null) {
+          Thread.sleep(100);
+        }
+      }
+      assertThat(metrics).isNotNull().contains("hypnos_compact_halted 0", "jvm_memory_used_bytes");
+      var healthy = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/-/healthy")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(healthy.statusCode()).isEqualTo(200);
+      var ready = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/-/ready")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(ready.statusCode()).isEqualTo(200);
+    } finally {
+      t.interrupt();
+      t.join(10_000);
+    }
+    assertThat(t.isAlive()).isFalse();
   }
 }

@@ -240,11 +240,16 @@ class HelmChartTest {
     assertObjstoreSecret(compactor.getSpec().getTemplate().getSpec());
     assertThat(compactor.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
         .contains("--wait", "--deduplication.replica-label=prometheus_replica", "--retention.resolution-1h=2y");
+    var compactorContainer = compactor.getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(compactorContainer.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/-/ready");
+    assertThat(compactorContainer.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/-/healthy");
+    assertThat(named(all, Service.class, "hypnos-compactor").getSpec().getPorts())
+        .anyMatch(p -> p.getName().equals("http"));
 
     List<GenericKubernetesResource> monitors = ofType(all, GenericKubernetesResource.class).stream()
         .filter(r -> r.getKind().equals("ServiceMonitor")).toList();
     assertThat(monitors).extracting(r -> r.getMetadata().getName())
-        .containsExactlyInAnyOrder("hypnos-querier", "hypnos-store", "hypnos-sidecar");
+        .containsExactlyInAnyOrder("hypnos-querier", "hypnos-store", "hypnos-compactor", "hypnos-sidecar");
     assertThat(monitors).allSatisfy(m -> assertThat(m.getMetadata().getLabels()).containsEntry("release", "prometheus"));
     assertThat(ofType(all, ServiceAccount.class)).singleElement()
         .satisfies(sa -> assertThat(sa.getMetadata().getAnnotations()).containsKey("eks.amazonaws.com/role-arn"));
