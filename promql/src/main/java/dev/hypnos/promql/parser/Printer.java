@@ -218,7 +218,9 @@ public final class Printer {
         parts.add(0, q.toString());
       }
     }
-    if (!parts.isEmpty()) {
+    if (parts.isEmpty() && (name == null || name.isEmpty())) {
+      sb.append("{}"); // e.g. info(x, {}); Prometheus prints nothing here
+    } else if (!parts.isEmpty()) {
       sb.append('{');
       String first = name != null && !name.isEmpty() && !isLegacyMetricName(name)
           ? parts.remove(0)
