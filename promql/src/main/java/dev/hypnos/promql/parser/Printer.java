@@ -186,7 +186,10 @@ public final class Printer {
         sb.append(", ");
       }
       String n = names.get(i);
-      if (Labels.isLegacyName(n)) {
+      // "inf" and "nan" would lex as numbers, so they stay quoted (Prometheus prints them bare).
+      if (Labels.isLegacyName(n)
+          && !n.equalsIgnoreCase("inf")
+          && !n.equalsIgnoreCase("nan")) {
         sb.append(n);
       } else {
         Labels.quoteGo(sb, n);
