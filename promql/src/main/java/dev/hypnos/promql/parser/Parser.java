@@ -990,12 +990,13 @@ final class Parser {
       if (t.kind() == Kind.ADD || t.kind() == Kind.SUB) {
         sign = next().kind() == Kind.SUB ? -1 : 1;
       }
-      double ts = sign * numberLiteral(next()).value();
+      Token numTok = next();
+      double ts = sign * numberLiteral(numTok).value();
       if (Double.isInfinite(ts) || Double.isNaN(ts) || ts >= 9.223372036854775807e18
           || ts <= -9.223372036854775808e18) {
         throw error(e.position(), "timestamp out of bounds for @ modifier: " + goF(ts));
       }
-      at = AtModifier.at(goRound(ts * 1000));
+      at = AtModifier.at(timestampMillis(numTok, sign, ts));
     } else if ((t.kind() == Kind.START || t.kind() == Kind.END)) {
       next();
       expect(Kind.LEFT_PAREN, "@", "timestamp");
@@ -1027,6 +1028,25 @@ final class Parser {
               "@ modifier must be preceded by an instant vector selector or range vector selector"
                   + " or a subquery");
     };
+  }
+
+  /**
+   * Milliseconds of an @ timestamp. Plain decimals are converted exactly, so that a printed
+   * timestamp ({@code @ 123.456}) reads back to the same value even beyond 2^53 ms; other forms
+   * (hex, durations) go through float arithmetic as in Prometheus.
+   */
+  private static long timestampMillis(Token t, double sign, double seconds) {
+    if (t.kind() == Kind.NUMBER && t.text().matches("[0-9]*\\.?[0-9]*([eE][+-]?[0-9]+)?")
+        && !t.text().startsWith("0") || t.text().startsWith("0.") || t.text().equals("0")) {
+      try {
+        java.math.BigDecimal d = new java.math.BigDecimal(t.text()).movePointRight(3)
+            .setScale(0, java.math.RoundingMode.HALF_UP);
+        return sign < 0 ? d.negate().longValueExact() : d.longValueExact();
+      } catch (ArithmeticException | NumberFormatException e) {
+        // fall back to float arithmetic
+      }
+    }
+    return goRound(seconds * 1000);
   }
 
   private void checkAtUnset(Expr e, @Nullable AtModifier at) {
