@@ -35,6 +35,14 @@ import org.jspecify.annotations.Nullable;
 final class Parser {
   private static final double MAX_DURATION_SECONDS = 9.223372036854775807e9;
 
+  /**
+   * Deepest accepted expression tree. Prometheus has no such limit (its parser keeps its stack
+   * on the heap); ours recurses, so absurd nesting is refused instead of overflowing the stack.
+   */
+  static final int MAX_DEPTH = 1000;
+
+  private int depth;
+
   private final String input;
   private final ParserOptions options;
   private List<Token> toks = List.of();
@@ -146,6 +154,7 @@ final class Parser {
     if (!at(Kind.EOF)) {
       throw unexpected("", "");
     }
+    checkDepth(e);
     return new Checker().check(e);
   }
 
@@ -263,6 +272,40 @@ final class Parser {
   }
 
   private Expr parseUnary() {
+    if (++depth > MAX_DEPTH) {
+      throw tooDeep(peek().range());
+    }
+    try {
+      return parseUnaryInner();
+    } finally {
+      depth--;
+    }
+  }
+
+  private ParseException tooDeep(PositionRange at) {
+    return error(at, "query is nested too deeply (more than " + MAX_DEPTH + " levels)");
+  }
+
+  /** Iteratively measures the tree, so that checking and printing can recurse safely. */
+  private void checkDepth(Expr root) {
+    java.util.ArrayDeque<Expr> stack = new java.util.ArrayDeque<>();
+    java.util.ArrayDeque<Integer> depths = new java.util.ArrayDeque<>();
+    stack.push(root);
+    depths.push(1);
+    while (!stack.isEmpty()) {
+      Expr e = stack.pop();
+      int d = depths.pop();
+      if (d > MAX_DEPTH) {
+        throw tooDeep(e.position());
+      }
+      for (Expr c : Exprs.children(e)) {
+        stack.push(c);
+        depths.push(d + 1);
+      }
+    }
+  }
+
+  private Expr parseUnaryInner() {
     if (at(Kind.ADD) || at(Kind.SUB)) {
       Token op = next();
       Expr operand = parseExpr(BinaryOp.POW.precedence());
@@ -732,6 +775,17 @@ final class Parser {
   }
 
   private Expr parseDurationUnary() {
+    if (++depth > MAX_DEPTH) {
+      throw tooDeep(peek().range());
+    }
+    try {
+      return parseDurationUnaryInner();
+    } finally {
+      depth--;
+    }
+  }
+
+  private Expr parseDurationUnaryInner() {
     Token t = peek();
     switch (t.kind()) {
       case ADD, SUB -> {
@@ -936,12 +990,13 @@ final class Parser {
       if (t.kind() == Kind.ADD || t.kind() == Kind.SUB) {
         sign = next().kind() == Kind.SUB ? -1 : 1;
       }
-      double ts = sign * numberLiteral(next()).value();
+      Token numTok = next();
+      double ts = sign * numberLiteral(numTok).value();
       if (Double.isInfinite(ts) || Double.isNaN(ts) || ts >= 9.223372036854775807e18
           || ts <= -9.223372036854775808e18) {
         throw error(e.position(), "timestamp out of bounds for @ modifier: " + goF(ts));
       }
-      at = AtModifier.at(goRound(ts * 1000));
+      at = AtModifier.at(timestampMillis(numTok, sign, ts));
     } else if ((t.kind() == Kind.START || t.kind() == Kind.END)) {
       next();
       expect(Kind.LEFT_PAREN, "@", "timestamp");
@@ -973,6 +1028,25 @@ final class Parser {
               "@ modifier must be preceded by an instant vector selector or range vector selector"
                   + " or a subquery");
     };
+  }
+
+  /**
+   * Milliseconds of an @ timestamp. Plain decimals are converted exactly, so that a printed
+   * timestamp ({@code @ 123.456}) reads back to the same value even beyond 2^53 ms; other forms
+   * (hex, durations) go through float arithmetic as in Prometheus.
+   */
+  private static long timestampMillis(Token t, double sign, double seconds) {
+    if (t.kind() == Kind.NUMBER && t.text().matches("[0-9]*\\.?[0-9]*([eE][+-]?[0-9]+)?")
+        && !t.text().startsWith("0") || t.text().startsWith("0.") || t.text().equals("0")) {
+      try {
+        java.math.BigDecimal d = new java.math.BigDecimal(t.text()).movePointRight(3)
+            .setScale(0, java.math.RoundingMode.HALF_UP);
+        return sign < 0 ? d.negate().longValueExact() : d.longValueExact();
+      } catch (ArithmeticException | NumberFormatException e) {
+        // fall back to float arithmetic
+      }
+    }
+    return goRound(seconds * 1000);
   }
 
   private void checkAtUnset(Expr e, @Nullable AtModifier at) {

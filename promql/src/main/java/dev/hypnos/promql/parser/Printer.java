@@ -36,13 +36,21 @@ public final class Printer {
   }
 
   private static void write(StringBuilder sb, Expr expr) {
+    write(sb, expr, false);
+  }
+
+  /**
+   * {@code arithAfter}: the text is followed by an arithmetic operator (it is the left operand
+   * of one), which an offset duration expression in parentheses would otherwise swallow.
+   */
+  private static void write(StringBuilder sb, Expr expr, boolean arithAfter) {
     switch (expr) {
       case NumberLiteral n -> writeNumber(sb, n);
       case StringLiteral s -> Labels.quoteGo(sb, s.value());
-      case VectorSelector v -> writeVectorSelector(sb, v, true);
+      case VectorSelector v -> writeVectorSelector(sb, v, true, arithAfter);
       case MatrixSelector m -> {
         VectorSelector v = m.selector();
-        writeVectorSelector(sb, v, false);
+        writeVectorSelector(sb, v, false, false);
         sb.append('[');
         writeRange(sb, m.rangeMs(), m.rangeExpr());
         sb.append(']');
@@ -52,7 +60,7 @@ public final class Printer {
           sb.append(" smoothed");
         }
         writeAt(sb, v.at());
-        writeOffset(sb, v.offsetMs(), v.offsetExpr());
+        writeOffset(sb, v.offsetMs(), v.offsetExpr(), arithAfter);
       }
       case SubqueryExpr s -> {
         write(sb, s.expr());
@@ -66,7 +74,7 @@ public final class Printer {
         }
         sb.append(']');
         writeAt(sb, s.at());
-        writeOffset(sb, s.offsetMs(), s.offsetExpr());
+        writeOffset(sb, s.offsetMs(), s.offsetExpr(), arithAfter);
       }
       case Call c -> {
         sb.append(c.function().name()).append('(');
@@ -101,7 +109,7 @@ public final class Printer {
           // "+Inf ^ x" would parse as +(Inf ^ x); Prometheus prints it that way anyway.
           sb.append("Inf");
         } else {
-          write(sb, b.lhs());
+          write(sb, b.lhs(), isArithmetic(b.op()));
         }
         sb.append(' ').append(b.op().text());
         if (b.returnBool()) {
@@ -109,11 +117,11 @@ public final class Printer {
         }
         writeMatching(sb, b.matching());
         sb.append(' ');
-        write(sb, b.rhs());
+        write(sb, b.rhs(), arithAfter);
       }
       case UnaryExpr u -> {
         sb.append(u.op().text());
-        write(sb, u.expr());
+        write(sb, u.expr(), arithAfter);
       }
       case ParenExpr p -> {
         sb.append('(');
@@ -178,7 +186,10 @@ public final class Printer {
         sb.append(", ");
       }
       String n = names.get(i);
-      if (Labels.isLegacyName(n)) {
+      // "inf" and "nan" would lex as numbers, so they stay quoted (Prometheus prints them bare).
+      if (Labels.isLegacyName(n)
+          && !n.equalsIgnoreCase("inf")
+          && !n.equalsIgnoreCase("nan")) {
         sb.append(n);
       } else {
         Labels.quoteGo(sb, n);
@@ -186,7 +197,8 @@ public final class Printer {
     }
   }
 
-  private static void writeVectorSelector(StringBuilder sb, VectorSelector v, boolean modifiers) {
+  private static void writeVectorSelector(
+      StringBuilder sb, VectorSelector v, boolean modifiers, boolean arithAfter) {
     String name = v.name();
     List<String> parts = new ArrayList<>(v.matchers().size());
     for (Matcher m : v.matchers()) {
@@ -209,7 +221,9 @@ public final class Printer {
         parts.add(0, q.toString());
       }
     }
-    if (!parts.isEmpty()) {
+    if (parts.isEmpty() && (name == null || name.isEmpty())) {
+      sb.append("{}"); // e.g. info(x, {}); Prometheus prints nothing here
+    } else if (!parts.isEmpty()) {
       sb.append('{');
       String first = name != null && !name.isEmpty() && !isLegacyMetricName(name)
           ? parts.remove(0)
@@ -230,7 +244,7 @@ public final class Printer {
     } else if (v.smoothed()) {
       sb.append(" smoothed");
     }
-    writeOffset(sb, v.offsetMs(), v.offsetExpr());
+    writeOffset(sb, v.offsetMs(), v.offsetExpr(), arithAfter);
   }
 
   /** {@code [a-zA-Z_:][a-zA-Z0-9_:]*}: a metric name that needs no quotes. */
@@ -315,7 +329,15 @@ public final class Printer {
     }
   }
 
-  private static void writeOffset(StringBuilder sb, long ms, @Nullable DurationExpr expr) {
+  private static boolean isArithmetic(BinaryOp op) {
+    return switch (op) {
+      case ADD, SUB, MUL, DIV, MOD, POW -> true;
+      default -> false;
+    };
+  }
+
+  private static void writeOffset(
+      StringBuilder sb, long ms, @Nullable DurationExpr expr, boolean arithAfter) {
     if (expr != null) {
       sb.append(" offset ");
       String text = print(expr);
@@ -327,6 +349,9 @@ public final class Printer {
         // An unparenthesised arithmetic offset only arises from a leading sign chain such as
         // "offset + -1 - 2"; written plainly it would re-parse as "(x offset -1) - 2".
         sb.append("+ + ");
+      } else if (arithAfter && expr.wrapped()) {
+        // "x offset (1) * y" would read "* y" into the offset; "+(1)" ends the offset there.
+        sb.append('+');
       }
       sb.append(text);
     } else if (ms > 0) {

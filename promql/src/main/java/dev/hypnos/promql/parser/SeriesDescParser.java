@@ -21,6 +21,9 @@ import java.util.Map;
  * <p>Example: {@code metric{a="b"} 1+1x10 _ stale 3 -2x2 1e3+0x3}.
  */
 public final class SeriesDescParser {
+  /** Largest accepted repetition count N in {@code AxN}; keeps a typo from filling the heap. */
+  public static final long MAX_REPETITIONS = 1_000_000L;
+
   private final String input;
 
   private SeriesDescParser(String input) {
@@ -230,8 +233,10 @@ public final class SeriesDescParser {
     }
     try {
       long n = Long.parseLong(s);
-      if (n > 100_000_000L) {
-        throw error(pos, "invalid repetition in series values: " + s + " is too large");
+      if (n > MAX_REPETITIONS) {
+        throw error(
+            pos,
+            "invalid repetition in series values: " + s + " is more than " + MAX_REPETITIONS);
       }
       return n;
     } catch (NumberFormatException e) {

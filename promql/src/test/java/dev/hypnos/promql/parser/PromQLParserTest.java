@@ -349,4 +349,16 @@ class PromQLParserTest {
     assertThat(Function.all()).hasSizeGreaterThanOrEqualTo(90);
     assertThat(List.of(AggregateOp.values())).hasSize(14);
   }
+
+  @Test
+  void absurdNestingIsRefusedInsteadOfOverflowingTheStack() {
+    String deepParens = "(".repeat(5000) + "1" + ")".repeat(5000);
+    assertThat(error(deepParens)).contains("query is nested too deeply");
+    String longChain = "1" + " + 1".repeat(20_000);
+    assertThat(error(longChain)).contains("query is nested too deeply");
+    String deepDuration = "x[" + "(".repeat(3000) + "1" + ")".repeat(3000) + "]";
+    assertThat(error(deepDuration)).contains("query is nested too deeply");
+    String ok = "(".repeat(200) + "1" + ")".repeat(200) + " + 1".repeat(500);
+    assertThat(parse(ok)).isInstanceOf(BinaryExpr.class);
+  }
 }
