@@ -1,6 +1,7 @@
 package dev.hypnos.promql.engine;
 
 import dev.hypnos.core.labels.Labels;
+import dev.hypnos.core.labels.RegexTemplates;
 import dev.hypnos.core.labels.MatchType;
 import dev.hypnos.core.labels.Matcher;
 import dev.hypnos.core.labels.Re2Regex;
@@ -290,7 +291,7 @@ final class Functions {
       String sv = s.metric().getOrEmpty(src);
       java.util.regex.Matcher m = p.matcher(sv);
       if (m.find()) {
-        String res = expand(repl, m);
+        String res = RegexTemplates.expand(m, repl);
         Map<String, String> lm = Evaluator.mapOf(s.metric());
         lm.put(dst, res);
         boolean drop = dst.equals("__name__") ? false : s.dropName();
@@ -310,76 +311,6 @@ final class Functions {
         throw new QueryException(QueryException.Kind.EXECUTION, "vector cannot contain metrics with the same labelset");
       }
     }
-  }
-
-  /** Go's regexp Expand: $1, ${1}, $name, ${name}, $$. */
-  static String expand(String template, java.util.regex.Matcher m) {
-    StringBuilder sb = new StringBuilder();
-    int i = 0;
-    while (i < template.length()) {
-      char c = template.charAt(i);
-      if (c != '$' || i + 1 >= template.length()) {
-        sb.append(c);
-        i++;
-        continue;
-      }
-      char d = template.charAt(i + 1);
-      if (d == '$') {
-        sb.append('$');
-        i += 2;
-        continue;
-      }
-      String name;
-      int next;
-      if (d == '{') {
-        int close = template.indexOf('}', i + 2);
-        if (close < 0) {
-          sb.append(c);
-          i++;
-          continue;
-        }
-        name = template.substring(i + 2, close);
-        next = close + 1;
-        if (name.isEmpty() || !name.chars().allMatch(ch -> Character.isLetterOrDigit(ch) || ch == '_')) {
-          sb.append(c);
-          i++;
-          continue;
-        }
-      } else {
-        int j = i + 1;
-        while (j < template.length() && (Character.isLetterOrDigit(template.charAt(j)) || template.charAt(j) == '_')) {
-          j++;
-        }
-        if (j == i + 1) {
-          sb.append(c);
-          i++;
-          continue;
-        }
-        name = template.substring(i + 1, j);
-        next = j;
-      }
-      String val = "";
-      if (name.chars().allMatch(Character::isDigit)) {
-        try {
-          int g = Integer.parseInt(name);
-          if (g <= m.groupCount() && m.group(g) != null) {
-            val = m.group(g);
-          }
-        } catch (NumberFormatException e) {
-          // out of range: empty
-        }
-      } else {
-        try {
-          String gv = m.group(name);
-          val = gv == null ? "" : gv;
-        } catch (IllegalArgumentException e) {
-          val = "";
-        }
-      }
-      sb.append(val);
-      i = next;
-    }
-    return sb.toString();
   }
 
   private static VecVal labelJoin(Evaluator ev, List<Expr> args, long ts) {

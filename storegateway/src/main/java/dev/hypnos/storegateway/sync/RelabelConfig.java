@@ -1,5 +1,6 @@
 package dev.hypnos.storegateway.sync;
 
+
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -8,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.hypnos.core.labels.Labels;
+import dev.hypnos.core.labels.RegexTemplates;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -231,7 +233,7 @@ public final class RelabelConfig {
         for (Map.Entry<String, String> e : lb.entrySet()) {
           Matcher m = regex.matcher(e.getKey());
           if (m.matches()) {
-            additions.put(expand(m, replacement), e.getValue());
+            additions.put(RegexTemplates.expand(m, replacement), e.getValue());
           }
         }
         lb.putAll(additions);
@@ -254,79 +256,6 @@ public final class RelabelConfig {
       v = (v << 8) | (d[i] & 0xFF);
     }
     return v;
-  }
-
-  /** Go's {@code regexp.Expand}: {@code $$}, {@code $name}, {@code ${name}}; unknown groups expand to "". */
-  static String expand(Matcher m, String template) {
-    StringBuilder out = new StringBuilder();
-    int i = 0;
-    while (i < template.length()) {
-      char c = template.charAt(i);
-      if (c != '$' || i + 1 >= template.length()) {
-        out.append(c);
-        i++;
-        continue;
-      }
-      char n = template.charAt(i + 1);
-      if (n == '$') {
-        out.append('$');
-        i += 2;
-        continue;
-      }
-      String name;
-      int end;
-      if (n == '{') {
-        int close = template.indexOf('}', i + 2);
-        if (close < 0) {
-          out.append(c);
-          i++;
-          continue;
-        }
-        name = template.substring(i + 2, close);
-        end = close + 1;
-        if (name.isEmpty() || !name.chars().allMatch(ch -> Character.isLetterOrDigit(ch) || ch == '_')) {
-          out.append(c);
-          i++;
-          continue;
-        }
-      } else {
-        int j = i + 1;
-        while (j < template.length() && (Character.isLetterOrDigit(template.charAt(j)) || template.charAt(j) == '_')) {
-          j++;
-        }
-        if (j == i + 1) {
-          out.append(c);
-          i++;
-          continue;
-        }
-        name = template.substring(i + 1, j);
-        end = j;
-      }
-      out.append(group(m, name));
-      i = end;
-    }
-    return out.toString();
-  }
-
-  private static String group(Matcher m, String name) {
-    String g = null;
-    if (name.chars().allMatch(Character::isDigit)) {
-      try {
-        int idx = Integer.parseInt(name);
-        if (idx <= m.groupCount()) {
-          g = m.group(idx);
-        }
-      } catch (NumberFormatException tooLarge) {
-        g = null;
-      }
-    } else {
-      try {
-        g = m.group(name);
-      } catch (IllegalArgumentException noSuchGroup) {
-        g = null;
-      }
-    }
-    return g == null ? "" : g;
   }
 
   @Override

@@ -328,13 +328,6 @@ class FiltersTest {
         .singleElement().extracting(RelabelConfig::action).isEqualTo(RelabelConfig.Action.KEEP);
   }
 
-  @Test
-  void goTemplateExpansion() {
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(?:(?<pre>a)(b))$").matcher("ab");
-    assertThat(m.matches()).isTrue();
-    assertThat(RelabelConfig.expand(m, "$1-$2-${pre}-$pre-$$-$9-$1x-${2}c")).isEqualTo("a-b-a-a-$---bc");
-  }
-
   // --- duplicates -----------------------------------------------------------------------------
 
   @Test
