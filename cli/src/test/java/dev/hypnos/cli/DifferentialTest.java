@@ -1,0 +1,374 @@
+package dev.hypnos.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hypnos.core.labels.Labels;
+import dev.hypnos.testing.OpenMetricsGenerator;
+import dev.hypnos.testing.PrometheusServer;
+import dev.hypnos.testing.Promtool;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The same promtool-made blocks served twice: by Prometheus 2.42 from its data directory, and by
+ * {@code hypnos store} (a separate JVM over a FILESYSTEM bucket) behind {@code hypnos query}. Every
+ * expression of {@code differential/queries.txt} is run as instant and range queries against both
+ * HTTP APIs, and the parsed results must agree: result type, series (as label sets; in order only
+ * for sorting queries), timestamps, and values within a relative 1e-9 (NaN equals NaN). An error on
+ * one side must be an error on the other.
+ *
+ * <p>Samples sit at 8.0-9.0 s past each 15 s step (epoch-aligned); every query time, window end and
+ * subquery step falls at 13.5 s or 0 s, so the closed (2.x) and left-open (3.x) range rules select
+ * the same samples.
+ */
+class DifferentialTest {
+  @TempDir static Path tmp;
+  static PrometheusServer prometheus;
+  static StoreCommandTest.StoreProcess store;
+  static QueryCommand.Running querier;
+  static String promUrl;
+  static String hypnosUrl;
+  static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  /** First sample at 1700000123 s, i.e. 8 s past a 15 s step of the epoch. */
+  static final long START = 1_700_000_123_000L;
+  static final long DURATION = 4 * 3_600_000L;
+  /** Query times: 5.5 s after a step start, i.e. 13.5 s past the epoch's 15 s grid. */
+  static final double[] INSTANT_TIMES = {
+      (START + 3_600_000 + 5_500) / 1000.0, (START + 3 * 3_600_000 + 50 * 60_000 + 5_500) / 1000.0};
+  /** Range queries: start, end, step in seconds. */
+  static final double[][] RANGES = {
+      {(START + 30 * 60_000 + 5_500) / 1000.0, (START + 150 * 60_000 + 5_500) / 1000.0, 120},
+      {(START + 215 * 60_000 + 5_500) / 1000.0, (START + 250 * 60_000 + 5_500) / 1000.0, 45}};
+
+  /**
+   * Deliberate differences between Prometheus 2.42 and the 3.x semantics hypnos implements;
+   * each entry: an expression prefix and the reason.
+   */
+  static final Map<String, String> EXCLUDED = Map.of(
+      "holt_winters(", "renamed double_exponential_smoothing (experimental) in Prometheus 3.0; hypnos rejects the old name");
+
+  private static final Pattern GRPC_LISTEN = Pattern.compile("listening for Store API gRPC on 127\\.0\\.0\\.1:(\\d+)");
+
+  @BeforeAll
+  static void serveTheSameBlocksTwice() throws Exception {
+    Promtool promtool = Promtool.require();
+    OpenMetricsGenerator.Result data = new OpenMetricsGenerator(
+        new OpenMetricsGenerator.Config(7, START, DURATION, 15_000, 20, 20, 3)).write(tmp.resolve("data.om"));
+    Path bucket = tmp.resolve("bucket");
+    promtool.createBlocksFromOpenMetrics(data.file(), bucket);
+    Path promData = tmp.resolve("prometheus");
+    Promtool.copyTree(bucket, promData);
+    prometheus = PrometheusServer.start(promData, Labels.EMPTY, List.of());
+    promUrl = prometheus.url().toString();
+
+    Path config = tmp.resolve("bucket.yml");
+    Files.writeString(config, "type: FILESYSTEM\nconfig:\n  directory: " + bucket + "\n");
+    store = new StoreCommandTest.StoreProcess(tmp.resolve("store.log"), List.of(
+        "--objstore.config-file=" + config, "--data-dir=" + tmp.resolve("store-data"),
+        "--http-address=127.0.0.1:0", "--grpc-address=127.0.0.1:0", "--grpc-grace-period=1s"));
+    int grpcPort = store.awaitPort(GRPC_LISTEN);
+
+    QueryCommand cmd = new QueryCommand();
+    new CommandLine(cmd).parseArgs("--http-address=127.0.0.1:0", "--grpc-address=127.0.0.1:0",
+        "--endpoint=127.0.0.1:" + grpcPort);
+    querier = cmd.start();
+    hypnosUrl = "http://127.0.0.1:" + querier.api.port();
+
+    // Wait until the querier sees the store with all its series.
+    String probe = "/api/v1/query?query=" + enc("count({__name__=~\".+\"})") + "&time=" + INSTANT_TIMES[0];
+    String want = get(promUrl + probe);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    String got = get(hypnosUrl + probe);
+    while (!got.equals(want) && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+      got = get(hypnosUrl + probe);
+    }
+    assertThat(got).as(store.output()).isEqualTo(want);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (querier != null) {
+      querier.close();
+    }
+    if (store != null) {
+      store.close();
+    }
+    if (prometheus != null) {
+      prometheus.close();
+    }
+  }
+
+  static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  static String get(String url) throws IOException, InterruptedException {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60)).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  static List<String> queries() throws IOException {
+    List<String> out = new ArrayList<>();
+    try (InputStream in = Objects.requireNonNull(
+        DifferentialTest.class.getResourceAsStream("/differential/queries.txt"), "differential/queries.txt")) {
+      for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+        String l = line.strip();
+        if (!l.isEmpty() && !l.startsWith("#")) {
+          out.add(l);
+        }
+      }
+    }
+    return out;
+  }
+
+  static boolean excluded(String q) {
+    for (String p : EXCLUDED.keySet()) {
+      if (q.contains(p)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Test
+  void instantAndRangeQueriesAgreeWithPrometheus() throws Exception {
+    List<String> qs = queries();
+    assertThat(qs).hasSizeGreaterThan(300);
+    List<String> mismatches = new ArrayList<>();
+    int compared = 0;
+    for (String q : qs) {
+      if (excluded(q)) {
+        continue;
+      }
+      boolean ordered = q.startsWith("sort");
+      for (double t : INSTANT_TIMES) {
+        String path = "/api/v1/query?query=" + enc(q) + "&time=" + t;
+        compare("instant @" + t + " " + q, path, ordered, mismatches);
+        compared++;
+      }
+      for (double[] r : RANGES) {
+        String path = "/api/v1/query_range?query=" + enc(q) + "&start=" + r[0] + "&end=" + r[1] + "&step=" + r[2];
+        compare("range " + r[0] + ".." + r[1] + "/" + r[2] + " " + q, path, false, mismatches);
+        compared++;
+      }
+    }
+    assertThat(compared).isGreaterThan(1000);
+    assertThat(mismatches).as("%d mismatches out of %d", mismatches.size(), compared).isEmpty();
+  }
+
+  private static void compare(String what, String path, boolean ordered, List<String> mismatches) throws Exception {
+    String p = get(promUrl + path);
+    String h = get(hypnosUrl + path);
+    String diff = difference(JSON.readTree(p), JSON.readTree(h), ordered);
+    if (diff != null) {
+      mismatches.add(what + ": " + diff + "\n    prometheus: " + abbreviate(p) + "\n    hypnos:     " + abbreviate(h));
+    }
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 600 ? s : s.substring(0, 600) + "...";
+  }
+
+  /** Null when both answers agree, else what differs. */
+  static String difference(JsonNode prom, JsonNode ours, boolean ordered) {
+    String ps = prom.path("status").asText();
+    String os = ours.path("status").asText();
+    if (!ps.equals(os)) {
+      return "status " + ps + " vs " + os;
+    }
+    if (ps.equals("error")) {
+      return null;
+    }
+    JsonNode pd = prom.path("data");
+    JsonNode od = ours.path("data");
+    String pt = pd.path("resultType").asText();
+    if (!pt.equals(od.path("resultType").asText())) {
+      return "resultType " + pt + " vs " + od.path("resultType").asText();
+    }
+    JsonNode pr = pd.path("result");
+    JsonNode or = od.path("result");
+    switch (pt) {
+      case "scalar", "string" -> {
+        return samples(List.of(pr), List.of(or));
+      }
+      case "vector", "matrix" -> {
+        if (pr.size() != or.size()) {
+          return "series count " + pr.size() + " vs " + or.size();
+        }
+        String field = pt.equals("vector") ? "value" : "values";
+        if (ordered) {
+          for (int i = 0; i < pr.size(); i++) {
+            String pk = metric(pr.get(i));
+            String ok = metric(or.get(i));
+            if (!pk.equals(ok)) {
+              return "series #" + i + " " + pk + " vs " + ok;
+            }
+            String d = seriesSamples(pr.get(i), or.get(i), field);
+            if (d != null) {
+              return pk + ": " + d;
+            }
+          }
+          return null;
+        }
+        Map<String, JsonNode> pm = bySeries(pr);
+        Map<String, JsonNode> om = bySeries(or);
+        if (!pm.keySet().equals(om.keySet())) {
+          return "series " + pm.keySet() + " vs " + om.keySet();
+        }
+        for (Map.Entry<String, JsonNode> e : pm.entrySet()) {
+          String d = seriesSamples(e.getValue(), om.get(e.getKey()), field);
+          if (d != null) {
+            return e.getKey() + ": " + d;
+          }
+        }
+        return null;
+      }
+      default -> {
+        return "unknown resultType " + pt;
+      }
+    }
+  }
+
+  private static String metric(JsonNode series) {
+    return new TreeMap<>(JSON.convertValue(series.path("metric"), Map.class)).toString();
+  }
+
+  private static Map<String, JsonNode> bySeries(JsonNode result) {
+    Map<String, JsonNode> m = new TreeMap<>();
+    for (JsonNode s : result) {
+      m.put(metric(s), s);
+    }
+    return m;
+  }
+
+  private static String seriesSamples(JsonNode p, JsonNode o, String field) {
+    if (field.equals("value")) {
+      return samples(List.of(p.path("value")), List.of(o.path("value")));
+    }
+    List<JsonNode> ps = new ArrayList<>();
+    p.path("values").forEach(ps::add);
+    List<JsonNode> os = new ArrayList<>();
+    o.path("values").forEach(os::add);
+    return samples(ps, os);
+  }
+
+  private static String samples(List<JsonNode> p, List<JsonNode> o) {
+    if (p.size() != o.size()) {
+      return "sample count " + p.size() + " vs " + o.size();
+    }
+    Iterator<JsonNode> oi = o.iterator();
+    for (JsonNode ps : p) {
+      JsonNode os = oi.next();
+      if (ps.get(0).asDouble() != os.get(0).asDouble()) {
+        return "timestamp " + ps.get(0) + " vs " + os.get(0);
+      }
+      String pv = ps.get(1).asText();
+      String ov = os.get(1).asText();
+      if (!pv.equals(ov) && !close(parse(pv), parse(ov))) {
+        return "value at " + ps.get(0) + ": " + pv + " vs " + ov;
+      }
+    }
+    return null;
+  }
+
+  static double parse(String v) {
+    return switch (v) {
+      case "NaN" -> Double.NaN;
+      case "+Inf" -> Double.POSITIVE_INFINITY;
+      case "-Inf" -> Double.NEGATIVE_INFINITY;
+      default -> {
+        try {
+          yield Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+          yield Double.NaN - 1; // a string result: only equal text matches
+        }
+      }
+    };
+  }
+
+  /** Relative 1e-9; values both below 1e-12 in size count as equal (float summation order). */
+  static boolean close(double a, double b) {
+    if (Double.isNaN(a) || Double.isNaN(b)) {
+      return Double.isNaN(a) && Double.isNaN(b);
+    }
+    if (a == b) {
+      return true;
+    }
+    if (Double.isInfinite(a) || Double.isInfinite(b)) {
+      return false;
+    }
+    double diff = Math.abs(a - b);
+    return diff <= 1e-9 * Math.max(Math.abs(a), Math.abs(b)) || diff <= 1e-12;
+  }
+
+  @Test
+  void comparatorCatchesDifferences() throws Exception {
+    JsonNode a = JSON.readTree("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
+        + "{\"metric\":{\"a\":\"1\"},\"value\":[10,\"1\"]},{\"metric\":{\"a\":\"2\"},\"value\":[10,\"NaN\"]}]}}");
+    JsonNode swapped = JSON.readTree("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
+        + "{\"metric\":{\"a\":\"2\"},\"value\":[10,\"NaN\"]},{\"metric\":{\"a\":\"1\"},\"value\":[10,\"1.0000000000001\"]}]}}");
+    JsonNode off = JSON.readTree("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
+        + "{\"metric\":{\"a\":\"1\"},\"value\":[10,\"1.001\"]},{\"metric\":{\"a\":\"2\"},\"value\":[10,\"NaN\"]}]}}");
+    assertThat(difference(a, swapped, false)).isNull();
+    assertThat(difference(a, swapped, true)).contains("series #0");
+    assertThat(difference(a, off, false)).contains("1 vs 1.001");
+    assertThat(difference(a, JSON.readTree("{\"status\":\"error\"}"), false)).contains("status");
+  }
+
+  private static String promtool(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(Promtool.require().executable().toString(), "query"));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(cmd + ":\n" + out).isZero();
+    return out;
+  }
+
+  @Test
+  void promtoolQueryPrintsTheSameAgainstBoth() throws Exception {
+    String t = Double.toString(INSTANT_TIMES[0]);
+    String start = Double.toString(RANGES[0][0]);
+    String end = Double.toString(RANGES[0][1]);
+    List<List<String>> cases = List.of(
+        List.of("instant", "--time=" + t, "URL", "sort(hypnos_temperature_0{zone=\"eu\"})"),
+        List.of("instant", "--time=" + t, "URL", "sum by (job) (rate(hypnos_requests_0_total[5m]))"),
+        List.of("range", "--start=" + start, "--end=" + end, "--step=5m", "URL", "max(hypnos_temperature_0)"),
+        List.of("series", "--match=hypnos_requests_0_total{job=\"api\"}", "--start=" + start, "--end=" + end, "URL"),
+        List.of("labels", "--start=" + start, "--end=" + end, "URL", "job"),
+        List.of("labels", "--start=" + start, "--end=" + end, "URL", "__name__"));
+    for (List<String> c : cases) {
+      String prom = promtool(c.stream().map(a -> a.equals("URL") ? promUrl : a).toArray(String[]::new));
+      String ours = promtool(c.stream().map(a -> a.equals("URL") ? hypnosUrl : a).toArray(String[]::new));
+      assertThat(prom).as(c.toString()).isNotBlank();
+      assertThat(ours).as(c.toString()).isEqualTo(prom);
+    }
+  }
+}
