@@ -304,6 +304,10 @@ class PrometheusApiTest {
     assertThat(PromJson.sampleValue(Double.POSITIVE_INFINITY)).isEqualTo("+Inf");
     assertThat(PromJson.sampleValue(Double.NEGATIVE_INFINITY)).isEqualTo("-Inf");
     assertThat(PromJson.formatF(1e-7)).isEqualTo("0.0000001");
+    // Subnormals: Go's shortest digits (5e-324), not Double.toString's two digits (4.9E-324).
+    assertThat(PromJson.sampleValue(Double.MIN_VALUE)).isEqualTo("5e-324");
+    assertThat(PromJson.sampleValue(-3 * Double.MIN_VALUE)).isEqualTo("-1.5e-323");
+    assertThat(PromJson.formatF(Double.MIN_VALUE)).isEqualTo("0." + "0".repeat(323) + "5");
     assertThat(PromJson.timestamp(1_500)).isEqualTo("1.500");
     assertThat(PromJson.timestamp(-1_005)).isEqualTo("-1.005");
     assertThat(PromJson.goJsonFloat(1e-7)).isEqualTo("1e-7");
