@@ -364,6 +364,66 @@ class DifferentialTest {
     assertThat(difference(a, JSON.readTree("{\"status\":\"error\"}"), false)).contains("status");
   }
 
+  /** Number and label text formatting: the raw JSON bodies must be byte-identical. */
+  @Test
+  void numberFormattingIsByteIdentical() throws Exception {
+    List<String> qs = List.of("vector(1e-7)", "1e21", "0.1 + 0.2", "-0", "vector(-0)", "1 / 3", "2 ^ 70", "NaN", "-Inf",
+        "vector(+Inf)", "count_values(\"v\", vector(1e-7))", "count_values(\"v\", vector(123456789012345678))",
+        "count_values(\"v\", vector(0.1 + 0.2))", "count_values(\"v\", vector(-0))", "count_values(\"v\", vector(NaN))",
+        "count_values(\"v\", vector(1e300))", "\"a \\\"quoted\\\" string\"", "time()", "vector(1.5e300)", "5e-324",
+        "vector(123456.789e3)", "hypnos_temperature_0{room=~\"caf.*\"}", "timestamp(hypnos_temperature_0{room=\"room-1\"})",
+        "vector(1e15 + 0.3)", "vector(9007199254740993)", "vector(0.000001)", "vector(0.0000001)", "vector(1e20)");
+    List<String> mismatches = new ArrayList<>();
+    for (String q : qs) {
+      String instant = "/api/v1/query?query=" + enc(q) + "&time=" + INSTANT_TIMES[0];
+      String range = "/api/v1/query_range?query=" + enc(q) + "&start=" + RANGES[1][0] + "&end=" + RANGES[1][1]
+          + "&step=600";
+      for (String path : List.of(instant, range)) {
+        String p = get(promUrl + path);
+        String h = get(hypnosUrl + path);
+        if (!p.equals(h)) {
+          mismatches.add(q + "\n    prometheus: " + abbreviate(p) + "\n    hypnos:     " + abbreviate(h));
+        }
+      }
+    }
+    assertThat(mismatches).isEmpty();
+  }
+
+  /** The series, labels and label values endpoints give the same sets. */
+  @Test
+  void metadataEndpointsAgree() throws Exception {
+    String win = "&start=" + RANGES[0][0] + "&end=" + RANGES[0][1];
+    String late = "&start=" + RANGES[1][0] + "&end=" + RANGES[1][1];
+    List<String> paths = List.of(
+        "/api/v1/series?match[]=" + enc("hypnos_requests_0_total") + win,
+        "/api/v1/series?match[]=" + enc("{job=\"api\"}") + late,
+        "/api/v1/series?match[]=" + enc("hypnos_temperature_0{zone=\"us\"}") + "&match[]=" + enc("{le=\"+Inf\"}") + win,
+        "/api/v1/series?match[]=" + enc("{__name__=~\".+\"}") + late,
+        "/api/v1/series?match[]=" + enc("nonexistent") + win,
+        "/api/v1/labels" + "?start=" + RANGES[0][0] + "&end=" + RANGES[0][1],
+        "/api/v1/labels?match[]=" + enc("hypnos_temperature_0") + win,
+        "/api/v1/label/__name__/values" + "?start=" + RANGES[1][0] + "&end=" + RANGES[1][1],
+        "/api/v1/label/room/values" + "?start=" + RANGES[0][0] + "&end=" + RANGES[0][1],
+        "/api/v1/label/job/values?match[]=" + enc("hypnos_requests_1_total") + late,
+        "/api/v1/label/le/values?match[]=" + enc("{handler=\"/api/v1/h2\"}") + win,
+        "/api/v1/label/nonexistent/values" + "?start=" + RANGES[0][0] + "&end=" + RANGES[0][1]);
+    List<String> mismatches = new ArrayList<>();
+    for (String path : paths) {
+      String p = get(promUrl + path);
+      String h = get(hypnosUrl + path);
+      JsonNode pj = JSON.readTree(p);
+      JsonNode hj = JSON.readTree(h);
+      java.util.Set<String> ps = new java.util.TreeSet<>();
+      pj.path("data").forEach(n -> ps.add(n.isObject() ? new TreeMap<>(JSON.convertValue(n, Map.class)).toString() : n.asText()));
+      java.util.Set<String> hs = new java.util.TreeSet<>();
+      hj.path("data").forEach(n -> hs.add(n.isObject() ? new TreeMap<>(JSON.convertValue(n, Map.class)).toString() : n.asText()));
+      if (!pj.path("status").equals(hj.path("status")) || !ps.equals(hs)) {
+        mismatches.add(path + "\n    prometheus: " + abbreviate(p) + "\n    hypnos:     " + abbreviate(h));
+      }
+    }
+    assertThat(mismatches).isEmpty();
+  }
+
   private static String promtool(String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(Promtool.require().executable().toString(), "query"));
     cmd.addAll(List.of(args));
