@@ -65,7 +65,8 @@ class DifferentialTest {
   /** Range queries: start, end, step in seconds. */
   static final double[][] RANGES = {
       {(START + 30 * 60_000 + 5_500) / 1000.0, (START + 150 * 60_000 + 5_500) / 1000.0, 120},
-      {(START + 215 * 60_000 + 5_500) / 1000.0, (START + 250 * 60_000 + 5_500) / 1000.0, 45}};
+      {(START + 215 * 60_000 + 5_500) / 1000.0, (START + 250 * 60_000 + 5_500) / 1000.0, 45},
+      {(START - 10 * 60_000 + 5_500) / 1000.0, (START + DURATION + 10 * 60_000 + 5_500) / 1000.0, 600}};
 
   /**
    * A query (by a fragment of its text) skipped at one instant time ({@code NaN}: at all times, in
@@ -260,7 +261,9 @@ class DifferentialTest {
       return "status " + ps + " vs " + os;
     }
     if (ps.equals("error")) {
-      return null;
+      String pe = prom.path("errorType").asText();
+      String oe = ours.path("errorType").asText();
+      return pe.equals(oe) ? null : "errorType " + pe + " vs " + oe;
     }
     JsonNode pd = prom.path("data");
     JsonNode od = ours.path("data");
