@@ -173,8 +173,12 @@ class DifferentialTest {
   }
 
   static String get(String url) throws IOException, InterruptedException {
+    return send(url).body();
+  }
+
+  static HttpResponse<String> send(String url) throws IOException, InterruptedException {
     return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60)).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
+        HttpResponse.BodyHandlers.ofString());
   }
 
   static List<String> queries() throws IOException {
@@ -232,8 +236,15 @@ class DifferentialTest {
 
   private static void compare(String what, String path, boolean ordered, boolean ignoreName, List<String> mismatches)
       throws Exception {
-    String p = get(promUrl + path);
-    String h = get(hypnosUrl + path);
+    HttpResponse<String> pr = send(promUrl + path);
+    HttpResponse<String> hr = send(hypnosUrl + path);
+    String p = pr.body();
+    String h = hr.body();
+    if (pr.statusCode() != hr.statusCode()) {
+      mismatches.add(what + ": HTTP status " + pr.statusCode() + " vs " + hr.statusCode()
+          + "\n    prometheus: " + abbreviate(p) + "\n    hypnos:     " + abbreviate(h));
+      return;
+    }
     JsonNode pj = JSON.readTree(p);
     JsonNode hj = JSON.readTree(h);
     if (ignoreName) {
