@@ -203,6 +203,12 @@ class PrometheusApiTest {
         "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)\"}"));
     assertThat(get("/api/v1/series")).isEqualTo(new Resp(400,
         "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"no match[] parameter provided\"}"));
+    // Metadata requests with end before start: Thanos's message, not a Store API request check's.
+    String endBeforeStart =
+        "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"end timestamp must not be before start time\"}";
+    assertThat(get("/api/v1/labels?start=20&end=10")).isEqualTo(new Resp(400, endBeforeStart));
+    assertThat(get("/api/v1/label/job/values?start=20&end=10")).isEqualTo(new Resp(400, endBeforeStart));
+    assertThat(get("/api/v1/series?match[]=up&start=20&end=10")).isEqualTo(new Resp(400, endBeforeStart));
   }
 
   @Test
