@@ -255,6 +255,16 @@ class DifferentialTest {
       }
     }
     String diff = difference(pj, hj, ordered);
+    // For investigating: HYPNOS_DIFF_TEXT=1 prints where numerically equal answers differ as text
+    // (so far only last-digit float differences: Kahan sums, Java vs Go math, and 3.x info annotations).
+    if (diff == null && !ignoreName && !p.equals(h) && System.getenv("HYPNOS_DIFF_TEXT") != null) {
+      int i = 0;
+      while (i < Math.min(p.length(), h.length()) && p.charAt(i) == h.charAt(i)) {
+        i++;
+      }
+      System.out.println("TEXTDIFF " + what + " | " + p.substring(Math.max(0, i - 80), Math.min(p.length(), i + 60))
+          + " | " + h.substring(Math.max(0, i - 80), Math.min(h.length(), i + 60)));
+    }
     if (diff != null) {
       mismatches.add(what + ": " + diff + "\n    prometheus: " + abbreviate(p) + "\n    hypnos:     " + abbreviate(h));
     }
