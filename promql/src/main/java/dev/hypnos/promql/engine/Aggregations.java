@@ -375,16 +375,7 @@ final class Aggregations {
 
   /** Go's {@code strconv.FormatFloat(f, 'f', -1, 64)}. */
   static String formatFloatF(double f) {
-    if (Double.isNaN(f)) {
-      return "NaN";
-    }
-    if (Double.isInfinite(f)) {
-      return f > 0 ? "+Inf" : "-Inf";
-    }
-    if (f == 0) {
-      return (1 / f < 0) ? "-0" : "0";
-    }
-    return new BigDecimal(Double.toString(f)).stripTrailingZeros().toPlainString();
+    return GoFloat.formatF(f);
   }
 
   static boolean isValidLabelName(String s) {

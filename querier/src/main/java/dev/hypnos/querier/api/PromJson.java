@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.io.CharacterEscapes;
 import com.fasterxml.jackson.core.io.SerializedString;
 import dev.hypnos.core.labels.Labels;
 import dev.hypnos.promql.engine.FPoint;
+import dev.hypnos.promql.engine.GoFloat;
 import dev.hypnos.promql.engine.Matrix;
 import dev.hypnos.promql.engine.RangeSeries;
 import dev.hypnos.promql.engine.Sample;
@@ -98,13 +99,12 @@ public final class PromJson {
     if (v == 0) {
       return 1 / v < 0 ? "-0" : "0";
     }
-    // Double.toString gives the shortest representation that round-trips (JDK 19+).
-    return new BigDecimal(Double.toString(v)).stripTrailingZeros().toPlainString();
+    return GoFloat.shortest(v).toPlainString();
   }
 
   /** Go {@code strconv.FormatFloat(v, 'e', -1, 64)}: {@code 1e-07}, {@code -1.5e+21}. */
   public static String formatE(double v) {
-    BigDecimal d = new BigDecimal(Double.toString(Math.abs(v))).stripTrailingZeros();
+    BigDecimal d = GoFloat.shortest(Math.abs(v));
     String digits = d.unscaledValue().toString();
     int exp = digits.length() - 1 - d.scale();
     StringBuilder sb = new StringBuilder();

@@ -575,6 +575,15 @@ public final class PrometheusApi implements AutoCloseable {
 
   // ------------------------------------------------------------------ metadata
 
+  /** The {@code end} of a metadata request; before {@code start} is bad data, as in Thanos. */
+  private static long metadataEnd(Context ctx, long start) {
+    long end = timeParam(ctx, "end", MAX_TIME);
+    if (end < start) {
+      throw ApiException.badData("end timestamp must not be before start time");
+    }
+    return end;
+  }
+
   private void series(Context ctx) throws IOException {
     List<String> match = values(ctx, "match[]");
     if (match.isEmpty()) {
@@ -582,7 +591,7 @@ public final class PrometheusApi implements AutoCloseable {
     }
     int limit = limitParam(ctx);
     long start = timeParam(ctx, "start", MIN_TIME);
-    long end = timeParam(ctx, "end", MAX_TIME);
+    long end = metadataEnd(ctx, start);
     List<List<Matcher>> sets;
     try {
       sets = matcherSets(match, "match[]");
@@ -625,7 +634,7 @@ public final class PrometheusApi implements AutoCloseable {
   private void labels(Context ctx) throws IOException {
     int limit = limitParam(ctx);
     long start = timeParam(ctx, "start", MIN_TIME);
-    long end = timeParam(ctx, "end", MAX_TIME);
+    long end = metadataEnd(ctx, start);
     List<List<Matcher>> sets = matchers(ctx);
     FanOut f = fanOut(ctx);
     TreeSet<String> names = new TreeSet<>(Labels::compareStrings);
@@ -651,7 +660,7 @@ public final class PrometheusApi implements AutoCloseable {
     }
     int limit = limitParam(ctx);
     long start = timeParam(ctx, "start", MIN_TIME);
-    long end = timeParam(ctx, "end", MAX_TIME);
+    long end = metadataEnd(ctx, start);
     List<List<Matcher>> sets = matchers(ctx);
     FanOut f = fanOut(ctx);
     TreeSet<String> vals = new TreeSet<>(Labels::compareStrings);

@@ -203,6 +203,12 @@ class PrometheusApiTest {
         "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)\"}"));
     assertThat(get("/api/v1/series")).isEqualTo(new Resp(400,
         "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"no match[] parameter provided\"}"));
+    // Metadata requests with end before start: Thanos's message, not a Store API request check's.
+    String endBeforeStart =
+        "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"end timestamp must not be before start time\"}";
+    assertThat(get("/api/v1/labels?start=20&end=10")).isEqualTo(new Resp(400, endBeforeStart));
+    assertThat(get("/api/v1/label/job/values?start=20&end=10")).isEqualTo(new Resp(400, endBeforeStart));
+    assertThat(get("/api/v1/series?match[]=up&start=20&end=10")).isEqualTo(new Resp(400, endBeforeStart));
   }
 
   @Test
@@ -304,6 +310,10 @@ class PrometheusApiTest {
     assertThat(PromJson.sampleValue(Double.POSITIVE_INFINITY)).isEqualTo("+Inf");
     assertThat(PromJson.sampleValue(Double.NEGATIVE_INFINITY)).isEqualTo("-Inf");
     assertThat(PromJson.formatF(1e-7)).isEqualTo("0.0000001");
+    // Subnormals: Go's shortest digits (5e-324), not Double.toString's two digits (4.9E-324).
+    assertThat(PromJson.sampleValue(Double.MIN_VALUE)).isEqualTo("5e-324");
+    assertThat(PromJson.sampleValue(-3 * Double.MIN_VALUE)).isEqualTo("-1.5e-323");
+    assertThat(PromJson.formatF(Double.MIN_VALUE)).isEqualTo("0." + "0".repeat(323) + "5");
     assertThat(PromJson.timestamp(1_500)).isEqualTo("1.500");
     assertThat(PromJson.timestamp(-1_005)).isEqualTo("-1.005");
     assertThat(PromJson.goJsonFloat(1e-7)).isEqualTo("1e-7");
