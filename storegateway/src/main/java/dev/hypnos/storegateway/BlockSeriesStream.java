@@ -1,5 +1,6 @@
 package dev.hypnos.storegateway;
 
+import dev.hypnos.core.block.RawChunk;
 import dev.hypnos.core.chunk.AggrChunk;
 import dev.hypnos.core.chunk.AggrType;
 import dev.hypnos.core.chunk.ChunkEncoding;
@@ -12,7 +13,6 @@ import dev.hypnos.storeapi.ShardInfo;
 import dev.hypnos.storeapi.StoreChunk;
 import dev.hypnos.storeapi.StoreSeries;
 import dev.hypnos.storegateway.block.BucketBlock;
-import dev.hypnos.storegateway.block.ChunkBytes;
 import dev.hypnos.storegateway.block.SeriesEntry;
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -163,7 +163,7 @@ final class BlockSeriesStream implements SeriesStream {
       sent.add(out);
       chunkEnds[kept++] = total;
     }
-    ChunkBytes[] raw = skipChunks || total == 0 ? new ChunkBytes[0] : block.chunkBytes(cRef, total);
+    RawChunk[] raw = skipChunks || total == 0 ? new RawChunk[0] : block.chunks(cRef, total);
     int start = 0;
     for (int s = 0; s < kept; s++) {
       List<StoreChunk> chunks = new ArrayList<>(chunkEnds[s] - start);
@@ -176,7 +176,7 @@ final class BlockSeriesStream implements SeriesStream {
     }
   }
 
-  private StoreChunk storeChunk(long lo, long hi, ChunkBytes raw, long ref) throws CorruptBlockException {
+  private StoreChunk storeChunk(long lo, long hi, RawChunk raw, long ref) throws CorruptBlockException {
     ChunkEncoding enc;
     try {
       enc = ChunkEncoding.fromByte(raw.encoding() & 0xFF);
@@ -185,12 +185,12 @@ final class BlockSeriesStream implements SeriesStream {
     }
     switch (enc) {
       case XOR, HISTOGRAM, FLOAT_HISTOGRAM -> {
-        return StoreChunk.raw(lo, hi, ChunkData.hashed(ChunkData.Encoding.of(enc), raw.array(), raw.offset(), raw.length()));
+        return StoreChunk.raw(lo, hi, ChunkData.hashed(ChunkData.Encoding.of(enc), raw.data()));
       }
       case AGGR -> {
         AggrChunk a;
         try {
-          a = AggrChunk.parse(Arrays.copyOfRange(raw.array(), raw.offset(), raw.offset() + raw.length()));
+          a = AggrChunk.parse(raw.data());
         } catch (IllegalArgumentException e) {
           throw corrupt(ref, String.valueOf(e.getMessage()), e);
         }

@@ -326,167 +326,105 @@ public final class BucketBlock implements Closeable {
    * result is chunk {@code refs[i]}, not decoded.
    */
   public RawChunk[] chunks(long[] refs, int n) throws IOException {
-    ChunkBytes[] bytes = chunkBytes(refs, n);
     RawChunk[] out = new RawChunk[n];
+    Integer[] order = new Integer[n];
     for (int i = 0; i < n; i++) {
-      out[i] = bytes[i].toRawChunk();
+      order[i] = i;
     }
-    return out;
-  }
-
-  /**
-   * Reads the chunks at {@code refs[0..n)} (any order, duplicates allowed) like {@link #chunks},
-   * without copying them: each merged part (at most {@link #MAX_READ_BUFFER} bytes, more only for
-   * a single chunk) is read into one array and the chunks are slices of it.
-   */
-  public ChunkBytes[] chunkBytes(long[] refs, int n) throws IOException {
-    // Unsigned order through a signed primitive sort: flip the sign bit.
-    long[] keys = new long[n];
-    for (int i = 0; i < n; i++) {
-      keys[i] = refs[i] ^ Long.MIN_VALUE;
-    }
-    Arrays.sort(keys);
-    int m = 0;
-    for (int i = 0; i < n; i++) {
-      if (m == 0 || keys[i] != keys[m - 1]) {
-        keys[m++] = keys[i];
-      }
-    }
-    ChunkBytes[] unique = new ChunkBytes[m];
+    Arrays.sort(order, (a, b) -> Long.compareUnsigned(refs[a], refs[b]));
     int i = 0;
-    while (i < m) {
-      int seg = (int) ((keys[i] ^ Long.MIN_VALUE) >>> 32);
+    while (i < n) {
+      int seg = (int) (refs[order[i]] >>> 32);
       int j = i;
-      while (j < m && (int) ((keys[j] ^ Long.MIN_VALUE) >>> 32) == seg) {
+      while (j < n && (int) (refs[order[j]] >>> 32) == seg) {
         j++;
       }
-      readSegment(seg, keys, i, j, unique);
+      readSegment(seg, refs, order, i, j, out);
       i = j;
-    }
-    ChunkBytes[] out = new ChunkBytes[n];
-    for (int k = 0; k < n; k++) {
-      out[k] = unique[Arrays.binarySearch(keys, 0, m, refs[k] ^ Long.MIN_VALUE)];
     }
     return out;
   }
-
-  /** Largest array one chunk read fills (a part is split at chunk boundaries beyond it). */
-  static final int MAX_READ_BUFFER = 8 * 1024 * 1024;
 
   private static String segmentFile(int seg) {
     return BucketBlocks.CHUNKS_DIR + "/" + String.format("%06d", seg + 1);
   }
 
-  /** Reads the chunks {@code keys[from..to)} (sign-flipped refs, ascending, distinct) of one segment. */
-  private void readSegment(int seg, long[] keys, int from, int to, ChunkBytes[] out) throws IOException {
+  private void readSegment(int seg, long[] refs, Integer[] order, int from, int to, RawChunk[] out)
+      throws IOException {
     String file = segmentFile(seg);
     String key = block + "/" + file;
     int m = to - from;
     long[] starts = new long[m];
     long[] ends = new long[m];
     for (int k = 0; k < m; k++) {
-      long off = keys[from + k] & 0xFFFF_FFFFL;
+      long off = refs[order[from + k]] & 0xFFFF_FFFFL;
       starts[k] = off;
       ends[k] = off + maxChunkSize;
     }
     for (Partitioner.Part part : partitioner.partition(starts, ends, m)) {
-      int k = part.first();
-      while (k < part.last()) {
-        long ws = starts[k];
-        long we = ends[k];
-        int k2 = k + 1;
-        while (k2 < part.last() && Math.max(we, ends[k2]) - ws <= MAX_READ_BUFFER) {
-          we = Math.max(we, ends[k2]);
-          k2++;
+      try (RangeStream in = open(key, part.start(), part.end(), file)) {
+        RawChunk prev = null;
+        long prevOff = -1;
+        for (int k = part.first(); k < part.last(); k++) {
+          int target = order[from + k];
+          long off = starts[k];
+          if (off == prevOff && prev != null) {
+            out[target] = prev;
+            continue;
+          }
+          RawChunk c = readChunk(in, key, file, off, refs[target]);
+          out[target] = c;
+          prev = c;
+          prevOff = off;
         }
-        byte[] buf;
-        try (RangeStream in = open(key, ws, we, file)) {
-          buf = in.read((int) (we - ws));
-        }
-        for (int c = k; c < k2; c++) {
-          out[from + c] = sliceChunk(buf, ws, key, file, starts[c], keys[from + c] ^ Long.MIN_VALUE);
-        }
-        k = k2;
       }
     }
   }
 
-  /** The chunk at segment offset {@code off} from {@code buf} (segment bytes from {@code base}). */
-  private ChunkBytes sliceChunk(byte[] buf, long base, String key, String file, long off, long ref) throws IOException {
+  private RawChunk readChunk(RangeStream in, String key, String file, long off, long ref) throws IOException {
     if (off < 8) {
       throw new CorruptBlockException(block, file, off, "bad chunk reference",
           "reference " + ref + " points into the segment header");
     }
-    int p = (int) (off - base);
-    long x = 0;
-    int shift = 0;
-    int lenSize = -1;
-    for (int i = 0; i < 10 && p + i < buf.length; i++) {
-      int b = buf[p + i] & 0xFF;
-      if (b < 0x80) {
-        if (i == 9 && b > 1) {
-          throw new CorruptBlockException(block, file, off, "malformed chunk " + ref, "length overflows 64 bits");
-        }
-        x |= (long) b << shift;
-        lenSize = i + 1;
-        break;
-      }
-      x |= (long) (b & 0x7F) << shift;
-      shift += 7;
-    }
-    if (lenSize < 0 && p + 10 <= buf.length) {
-      throw new CorruptBlockException(block, file, off, "malformed chunk " + ref, "length overflows 64 bits");
-    }
-    byte[] all;
-    int q;
-    long len;
-    if (lenSize > 0) {
-      len = x;
-      checkChunkLength(file, off, len);
-    } else {
-      len = -1;
-    }
-    if (lenSize > 0 && p + lenSize + len + 5 <= buf.length) {
-      all = buf;
-      q = p + lenSize;
-    } else {
-      all = readChunkAlone(key, file, off, ref);
-      q = 0;
-      len = all.length - 5;
-    }
-    int want = ByteBuffer.wrap(all).getInt(q + (int) len + 1);
-    int got = crc(all, q, (int) len + 1);
-    if (want != got) {
-      throw CorruptBlockException.crcMismatch(block, file, off, "chunk " + ref, want, got);
-    }
-    return new ChunkBytes(all[q], all, q + 1, (int) len);
-  }
-
-  /** Reads one chunk with its exact length: encoding byte, data and CRC. */
-  private byte[] readChunkAlone(String key, String file, long off, long ref) throws IOException {
     long[] v = new long[1];
-    int lenSize;
-    try (RangeStream one = open(key, off, off + 10, file)) {
-      lenSize = one.uvarint(v);
+    byte[] all = null;
+    int lenSize = -1;
+    long len = -1;
+    if (in.skipTo(off)) {
+      lenSize = in.uvarint(v);
+      if (lenSize > 0) {
+        len = v[0];
+        checkChunkLength(file, off, len);
+        all = in.read((int) len + 1 + 4);
+      }
     }
     if (lenSize == -2) {
       throw new CorruptBlockException(block, file, off, "malformed chunk " + ref, "length overflows 64 bits");
     }
-    if (lenSize < 0) {
-      throw new CorruptBlockException(block, file, off, "truncated chunk " + ref,
-          "the segment ends inside the chunk's length");
+    if (all == null || all.length < len + 5) {
+      try (RangeStream one = open(key, off, off + 10, file)) {
+        lenSize = one.uvarint(v);
+      }
+      if (lenSize < 0) {
+        throw new CorruptBlockException(block, file, off, "truncated chunk " + ref,
+            "the segment ends inside the chunk's length");
+      }
+      len = v[0];
+      checkChunkLength(file, off, len);
+      try (RangeStream one = open(key, off + lenSize, off + lenSize + len + 5, file)) {
+        all = one.read((int) len + 5);
+      }
+      if (all.length < len + 5) {
+        throw new CorruptBlockException(block, file, off, "truncated chunk " + ref,
+            "needs " + (len + 5) + " bytes after its length, the segment has " + all.length);
+      }
     }
-    long len = v[0];
-    checkChunkLength(file, off, len);
-    byte[] all;
-    try (RangeStream one = open(key, off + lenSize, off + lenSize + len + 5, file)) {
-      all = one.read((int) len + 5);
+    int want = ByteBuffer.wrap(all).getInt((int) len + 1);
+    int got = crc(all, 0, (int) len + 1);
+    if (want != got) {
+      throw CorruptBlockException.crcMismatch(block, file, off, "chunk " + ref, want, got);
     }
-    if (all.length < len + 5) {
-      throw new CorruptBlockException(block, file, off, "truncated chunk " + ref,
-          "needs " + (len + 5) + " bytes after its length, the segment has " + all.length);
-    }
-    return all;
+    return new RawChunk(all[0], Arrays.copyOfRange(all, 1, (int) len + 1));
   }
 
   private void checkChunkLength(String file, long off, long len) throws CorruptBlockException {

@@ -17,8 +17,6 @@ final class RangeStream implements Closeable {
   private final long end;
   private long pos;
   private final byte[] one = new byte[1];
-  /** Reads up to this size allocate their result up front; larger ones grow with the data read. */
-  private static final int EXACT_READ_LIMIT = 32 * 1024 * 1024;
 
   RangeStream(InputStream in, long start, long end) {
     this.in = in;
@@ -78,13 +76,6 @@ final class RangeStream implements Closeable {
 
   /** Reads up to {@code n} bytes: fewer only when the stream ends. */
   byte[] read(int n) throws IOException {
-    if (n <= EXACT_READ_LIMIT) {
-      // One array of the asked size, filled in place (readNBytes(n) would gather and copy).
-      byte[] b = new byte[n];
-      int got = in.readNBytes(b, 0, n);
-      pos += got;
-      return got == n ? b : Arrays.copyOf(b, got);
-    }
     byte[] b = in.readNBytes(n);
     pos += b.length;
     return b.length == n ? b : Arrays.copyOf(b, b.length);
