@@ -19,10 +19,14 @@ import org.jspecify.annotations.Nullable;
 final class MergedSeriesStream {
   private record Head(SeriesStream.Item item, SeriesStream stream, int order) {}
 
-  private static final Comparator<Head> ORDER = Comparator.<Head, dev.hypnos.core.labels.Labels>comparing(
-      h -> h.item.series().labels()).thenComparingInt(h -> h.order);
+  private static final Comparator<Head> ORDER = MergedSeriesStream::compareHeads;
   private static final Comparator<StoreChunk> CHUNK_ORDER =
       Comparator.comparingLong(StoreChunk::minTime).thenComparingLong(StoreChunk::maxTime);
+
+  private static int compareHeads(Head a, Head b) {
+    int c = a.item.series().labels().compareTo(b.item.series().labels());
+    return c != 0 ? c : Integer.compare(a.order, b.order);
+  }
 
   private final PriorityQueue<Head> heap = new PriorityQueue<>(ORDER);
   private final List<SeriesStream> streams;

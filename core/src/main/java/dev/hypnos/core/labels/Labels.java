@@ -167,7 +167,9 @@ public final class Labels implements Comparable<Labels>, Iterable<Label> {
    * U+E000..U+FFFF, so the fast path compares chars and falls back to code points there.
    */
   public static int compareStrings(String a, String b) {
-    if (a == b) {
+    // Equal strings (names, and values shared by the series compared) are the common case when
+    // merging series of several blocks: the vectorised equals settles them without a char loop.
+    if (a == b || a.equals(b)) {
       return 0;
     }
     int n = Math.min(a.length(), b.length());
