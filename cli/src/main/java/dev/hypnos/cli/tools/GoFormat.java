@@ -1,5 +1,6 @@
 package dev.hypnos.cli.tools;
 
+import dev.hypnos.promql.engine.GoFloat;
 import java.math.BigDecimal;
 import java.time.Duration;
 
@@ -27,16 +28,7 @@ final class GoFormat {
     if (v == 0) {
       return (Double.doubleToRawLongBits(v) < 0) ? "-0" : "0";
     }
-    // Double.toString gives the shortest uniquely-identifying decimal (JDK 19+), as Go does.
-    BigDecimal bd = new BigDecimal(Double.toString(Math.abs(v))).stripTrailingZeros();
-    if (bd.precision() == 2) {
-      // Java renders at least two significant digits ("4.9E-324") where Go's shortest form may
-      // have one ("5e-324"); this matters only for subnormals. Keep one digit if it reads back.
-      BigDecimal one = bd.round(new java.math.MathContext(1, java.math.RoundingMode.HALF_EVEN));
-      if (one.doubleValue() == Math.abs(v)) {
-        bd = one.stripTrailingZeros();
-      }
-    }
+    BigDecimal bd = GoFloat.shortest(Math.abs(v));
     String digits = bd.unscaledValue().toString();
     // value = digits * 10^-scale; decimal exponent of the first digit:
     int exp = digits.length() - 1 - bd.scale();
