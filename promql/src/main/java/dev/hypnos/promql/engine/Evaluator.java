@@ -72,6 +72,8 @@ final class Evaluator {
   private final AtomicBoolean canceled;
   private final java.util.function.LongSupplier nanoClock;
   private final Map<VectorSelector, long[]> ranges = new IdentityHashMap<>();
+  /** What surrounds each selector, passed to storage as select hints (Prometheus populateSeries). */
+  private final Map<VectorSelector, Context> contexts = new IdentityHashMap<>();
   private final Map<VectorSelector, List<Loaded>> loaded = new IdentityHashMap<>();
   private int checkCounter;
   /** Inner results of subqueries by evaluation time, so overlapping windows of a range query evaluate once. */
@@ -123,7 +125,7 @@ final class Evaluator {
    * range when there is no selector), in milliseconds.
    */
   long[] prepareRanges(Expr root) {
-    collectRanges(root, start, end);
+    collectRanges(root, start, end, new Context("", 0, interval, List.of(), false));
     if (ranges.isEmpty()) {
       return new long[] {start, end};
     }
@@ -140,7 +142,12 @@ final class Evaluator {
   void load(Querier q) {
     this.querier = q;
     for (Map.Entry<VectorSelector, long[]> e : ranges.entrySet()) {
-      loaded.put(e.getKey(), load(e.getKey(), e.getValue()[0], e.getValue()[1]));
+      VectorSelector vs = e.getKey();
+      Context c = contexts.getOrDefault(vs, new Context("", 0, interval, List.of(), false));
+      long mint = e.getValue()[0];
+      long maxt = e.getValue()[1];
+      SelectHints hints = new SelectHints(mint + 1, maxt, c.step(), c.func(), c.range(), c.grouping(), c.by());
+      loaded.put(vs, load(vs.matchers(), mint, maxt, vs.toString(), hints));
     }
   }
 
@@ -152,12 +159,39 @@ final class Evaluator {
     };
   }
 
-  private void collectRanges(Expr e, long s, long en) {
+  /**
+   * The surroundings of a selector as Prometheus reports them in {@code storage.SelectHints}:
+   * {@code func} is the innermost function or aggregation around it ("" when a binary operator
+   * comes first), {@code range} the range of its matrix selector (0 for an instant selector),
+   * {@code step} the innermost subquery's step (the query step outside subqueries), {@code
+   * grouping}/{@code by} those of an aggregation directly around it.
+   */
+  private record Context(String func, long range, long step, List<String> grouping, boolean by) {
+    Context withFunc(String f) {
+      return new Context(f, range, step, List.of(), false);
+    }
+
+    Context withGroups(String f, List<String> g, boolean b) {
+      return new Context(f, range, step, g, b);
+    }
+
+    Context withRange(long r) {
+      return new Context(func, r, step, grouping, by);
+    }
+  }
+
+  private void collectRanges(Expr e, long s, long en, Context ctx) {
     switch (e) {
-      case VectorSelector vs -> addRange(vs, s, en, lookback, vs.smoothed() ? lookback : 0);
-      case MatrixSelector ms -> addRange(ms.selector(), s, en,
-          ms.rangeMs() + (ms.selector().anchored() || ms.selector().smoothed() ? lookback : 0),
-          ms.selector().smoothed() ? lookback : 0);
+      case VectorSelector vs -> {
+        addRange(vs, s, en, lookback, vs.smoothed() ? lookback : 0);
+        contexts.putIfAbsent(vs, ctx);
+      }
+      case MatrixSelector ms -> {
+        addRange(ms.selector(), s, en,
+            ms.rangeMs() + (ms.selector().anchored() || ms.selector().smoothed() ? lookback : 0),
+            ms.selector().smoothed() ? lookback : 0);
+        contexts.putIfAbsent(ms.selector(), ctx.withRange(ms.rangeMs()));
+      }
       case SubqueryExpr sq -> {
         long a = s;
         long b = en;
@@ -165,21 +199,22 @@ final class Evaluator {
           a = atTime(sq.at());
           b = a;
         }
-        collectRanges(sq.expr(), a - sq.offsetMs() - sq.rangeMs(), b - sq.offsetMs());
+        Context inner = new Context(ctx.func(), 0, sq.stepMs() > 0 ? sq.stepMs() : defaultInterval(), List.of(), false);
+        collectRanges(sq.expr(), a - sq.offsetMs() - sq.rangeMs(), b - sq.offsetMs(), inner);
       }
-      case Call c -> c.args().forEach(x -> collectRanges(x, s, en));
+      case Call c -> c.args().forEach(x -> collectRanges(x, s, en, ctx.withFunc(c.function().name())));
       case AggregateExpr a -> {
-        collectRanges(a.expr(), s, en);
+        collectRanges(a.expr(), s, en, ctx.withGroups(a.op().text(), a.grouping(), !a.without()));
         if (a.param() != null) {
-          collectRanges(a.param(), s, en);
+          collectRanges(a.param(), s, en, ctx.withFunc(a.op().text()));
         }
       }
       case BinaryExpr b -> {
-        collectRanges(b.lhs(), s, en);
-        collectRanges(b.rhs(), s, en);
+        collectRanges(b.lhs(), s, en, ctx.withFunc(""));
+        collectRanges(b.rhs(), s, en, ctx.withFunc(""));
       }
-      case Expr.UnaryExpr u -> collectRanges(u.expr(), s, en);
-      case Expr.ParenExpr p -> collectRanges(p.expr(), s, en);
+      case Expr.UnaryExpr u -> collectRanges(u.expr(), s, en, ctx.withGroups(ctx.func(), List.of(), false));
+      case Expr.ParenExpr p -> collectRanges(p.expr(), s, en, ctx.withGroups(ctx.func(), List.of(), false));
       default -> {}
     }
   }
@@ -202,14 +237,13 @@ final class Evaluator {
     }
   }
 
-  private List<Loaded> load(VectorSelector vs, long mint, long maxt) {
-    return load(vs.matchers(), mint, maxt, vs.toString());
-  }
-
   /** Series matching {@code matchers} with their samples in (mint, maxt]. */
   List<Loaded> load(List<Matcher> matchers, long mint, long maxt, String what) {
+    return load(matchers, mint, maxt, what, new SelectHints(mint + 1, maxt, interval, "", 0, List.of(), false));
+  }
+
+  private List<Loaded> load(List<Matcher> matchers, long mint, long maxt, String what, SelectHints hints) {
     List<Loaded> out = new ArrayList<>();
-    SelectHints hints = new SelectHints(mint + 1, maxt, interval, "", 0, List.of(), false);
     Querier q = querier;
     if (q == null) {
       throw new IllegalStateException("series loaded before the querier was opened");
