@@ -80,7 +80,8 @@ public final class QueryCommand implements Callable<Integer> {
   @Option(names = "--query.max-samples", defaultValue = "50000000", description = "Most samples a query may hold.")
   int maxSamples;
 
-  @Option(names = "--query.auto-downsampling", description = "Use max_source_resolution=auto by default (accepted; raw data is read).")
+  @Option(names = "--query.auto-downsampling", description = "Read downsampled data by default: a query without max_source_resolution is "
+      + "read as max_source_resolution=auto (a fifth of the step for range queries, raw for instant queries).")
   boolean autoDownsampling;
 
   @Option(names = "--web.route-prefix", defaultValue = "", description = "Prefix of every HTTP route.")
@@ -146,7 +147,7 @@ public final class QueryCommand implements Callable<Integer> {
         List.of(new StoreGrpcService(grpcProxy), new InfoGrpcService(grpcProxy, "query")));
 
     PrometheusApi.Config config = new PrometheusApi.Config(members, set::statuses, engineOptions, replicaLabels,
-        algorithm, partialResponse, storeTimeout, flagValues(), routePrefix, version());
+        algorithm, partialResponse, storeTimeout, flagValues(), routePrefix, version()).withAutoDownsampling(autoDownsampling);
     PrometheusApi api = new PrometheusApi(config, InstantSource.system());
     InetSocketAddress http = GrpcServers.parseAddress(httpAddress);
     api.start(http.getHostString(), http.getPort());

@@ -9,6 +9,7 @@ import dev.hypnos.core.storage.Queryable;
 import dev.hypnos.core.storage.SelectHints;
 import dev.hypnos.core.storage.Series;
 import dev.hypnos.core.storage.SeriesSet;
+import dev.hypnos.storeapi.Aggregate;
 import dev.hypnos.storeapi.LabelNamesRequest;
 import dev.hypnos.storeapi.LabelValuesRequest;
 import dev.hypnos.storeapi.PartialResponseStrategy;
@@ -35,13 +36,35 @@ import org.jspecify.annotations.Nullable;
  * streamed back through a bounded queue, with replica labels stripped by the stores and the
  * replicas merged by {@link DedupSeriesSet} when deduplication is on.
  *
+ * <p>Downsampled data: each request carries the query's max resolution window (lowered for
+ * functions needing two samples per range) and the aggregates the select hints' function wants
+ * ({@link Downsampling}); a {@link Downsampling#VIEW_LABEL} matcher left by {@link
+ * DownsampledRewrite} is taken off and chooses how points are read ({@link StoreSeriesIterators}).
+ *
  * <p>Concurrency: thread-safe; each select streams on its own virtual thread.
  */
 public final class StoreApiQueryable implements Queryable, AutoCloseable {
-  /** Per-query options: replica labels to deduplicate by (empty = no dedup), algorithm, partial response. */
-  public record Options(List<String> replicaLabels, DedupSeriesSet.Algorithm algorithm, boolean partialResponse) {
+  /**
+   * Per-query options.
+   *
+   * @param replicaLabels labels to deduplicate by (empty = no dedup)
+   * @param algorithm deduplication algorithm
+   * @param partialResponse whether a failing store only adds a warning
+   * @param maxResolutionMillis the coarsest downsampled resolution the query may read
+   *     ({@code max_source_resolution}), 0 for raw data only
+   */
+  public record Options(List<String> replicaLabels, DedupSeriesSet.Algorithm algorithm, boolean partialResponse,
+      long maxResolutionMillis) {
     public Options {
       replicaLabels = List.copyOf(replicaLabels);
+      if (maxResolutionMillis < 0) {
+        throw new IllegalArgumentException("max resolution " + maxResolutionMillis + " ms is negative");
+      }
+    }
+
+    /** Options reading raw data only. */
+    public Options(List<String> replicaLabels, DedupSeriesSet.Algorithm algorithm, boolean partialResponse) {
+      this(replicaLabels, algorithm, partialResponse, 0);
     }
   }
 
@@ -66,14 +89,28 @@ public final class StoreApiQueryable implements Queryable, AutoCloseable {
         long lo = Math.max(minTime, hints.start());
         long hi = Math.min(maxTime, hints.end());
         boolean dedup = !options.replicaLabels().isEmpty();
-        SeriesRequest request = SeriesRequest.builder(lo, hi, matchers)
+        Downsampling.View view = null;
+        List<Matcher> storeMatchers = matchers;
+        for (Matcher m : matchers) {
+          Downsampling.View v = Downsampling.View.of(m);
+          if (v != null) {
+            view = v;
+            storeMatchers = new ArrayList<>(matchers);
+            storeMatchers.remove(m);
+            break;
+          }
+        }
+        List<Aggregate> aggregates = view != null ? List.of(view.aggregate()) : Downsampling.aggregatesFor(hints.func());
+        SeriesRequest request = SeriesRequest.builder(lo, hi, storeMatchers)
+            .maxResolutionWindow(Downsampling.maxResolutionFor(options.maxResolutionMillis(), hints.range(), hints.func()))
+            .aggregates(aggregates)
             .withoutReplicaLabels(dedup ? options.replicaLabels() : List.of())
             .partialResponseStrategy(options.partialResponse() ? PartialResponseStrategy.WARN : PartialResponseStrategy.ABORT)
             .responseBatchSize(64)
             .queryHints(hints.func().isEmpty() && hints.step() == 0 ? null : queryHints(hints))
             .build();
         StreamedSet set = new StreamedSet(lo, hi, dedup && options.algorithm() == DedupSeriesSet.Algorithm.PENALTY,
-            DedupSeriesSet.isCounterFunction(hints.func()));
+            DedupSeriesSet.isCounterFunction(hints.func()), new StoreSeriesIterators.Reading(aggregates, view));
         running.add(executor.submit(() -> set.produce(store, request)));
         return dedup ? new DedupSeriesSet(set, options.algorithm(), hints.func()) : set;
       }
@@ -125,14 +162,16 @@ public final class StoreApiQueryable implements Queryable, AutoCloseable {
     private final long maxTime;
     private final boolean penalty;
     private final boolean counter;
+    private final StoreSeriesIterators.Reading reading;
     private @Nullable Series current;
     private boolean done;
 
-    StreamedSet(long minTime, long maxTime, boolean penalty, boolean counter) {
+    StreamedSet(long minTime, long maxTime, boolean penalty, boolean counter, StoreSeriesIterators.Reading reading) {
       this.minTime = minTime;
       this.maxTime = maxTime;
       this.penalty = penalty;
       this.counter = counter;
+      this.reading = reading;
     }
 
     void produce(StoreApi store, SeriesRequest request) {
@@ -165,7 +204,7 @@ public final class StoreApiQueryable implements Queryable, AutoCloseable {
 
         @Override
         public ChunkIterator iterator() {
-          return StoreSeriesIterators.of(chunks, minTime, maxTime, penalty, counter);
+          return StoreSeriesIterators.of(chunks, minTime, maxTime, penalty, counter, reading);
         }
       };
     }

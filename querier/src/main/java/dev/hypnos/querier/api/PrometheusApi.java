@@ -10,6 +10,8 @@ import dev.hypnos.promql.engine.EngineOptions;
 import dev.hypnos.promql.engine.QueryResult;
 import dev.hypnos.promql.parser.Expr;
 import dev.hypnos.promql.parser.PromQLParser;
+import dev.hypnos.querier.DownsampledRewrite;
+import dev.hypnos.querier.Downsampling;
 import dev.hypnos.querier.ProxyStore;
 import dev.hypnos.querier.StoreApiQueryable;
 import dev.hypnos.sidecarclient.EndpointStatus;
@@ -70,6 +72,8 @@ public final class PrometheusApi implements AutoCloseable {
    * @param responseTimeout {@code --store.response-timeout}, zero for none
    * @param flags the command line flags for {@code /api/v1/status/flags}
    * @param routePrefix {@code --web.route-prefix}, empty or starting with {@code /}
+   * @param autoDownsampling {@code --query.auto-downsampling}: a query without {@code
+   *     max_source_resolution} is read as {@code auto}
    */
   public record Config(
       Supplier<? extends Collection<ProxyStore.Member>> members,
@@ -81,7 +85,8 @@ public final class PrometheusApi implements AutoCloseable {
       Duration responseTimeout,
       Map<String, String> flags,
       String routePrefix,
-      String version) {
+      String version,
+      boolean autoDownsampling) {
     public Config {
       Objects.requireNonNull(members, "members");
       Objects.requireNonNull(statuses, "statuses");
@@ -92,6 +97,21 @@ public final class PrometheusApi implements AutoCloseable {
       flags = Map.copyOf(flags);
       Objects.requireNonNull(routePrefix, "routePrefix");
       Objects.requireNonNull(version, "version");
+    }
+
+    /** A configuration without {@code --query.auto-downsampling}. */
+    public Config(Supplier<? extends Collection<ProxyStore.Member>> members, Supplier<List<EndpointStatus>> statuses,
+        EngineOptions engineOptions, List<String> replicaLabels, DedupSeriesSet.Algorithm dedupAlgorithm,
+        boolean partialResponse, Duration responseTimeout, Map<String, String> flags, String routePrefix,
+        String version) {
+      this(members, statuses, engineOptions, replicaLabels, dedupAlgorithm, partialResponse, responseTimeout, flags,
+          routePrefix, version, false);
+    }
+
+    /** This configuration with {@code --query.auto-downsampling} set as given. */
+    public Config withAutoDownsampling(boolean on) {
+      return new Config(members, statuses, engineOptions, replicaLabels, dedupAlgorithm, partialResponse,
+          responseTimeout, flags, routePrefix, version, on);
     }
   }
 
@@ -340,13 +360,7 @@ public final class PrometheusApi implements AutoCloseable {
       replica = config.replicaLabels();
     }
     boolean partial = boolParam(ctx, "partial_response", config.partialResponse());
-    String msr = value(ctx, "max_source_resolution");
-    if (!msr.isEmpty() && !msr.equals("auto")) {
-      long ms = durationParam("max_source_resolution", msr);
-      if (ms < 0) {
-        throw ApiException.badData("negative 'max_source_resolution' is not accepted. Try a positive integer");
-      }
-    }
+    maxSourceResolution(ctx, 0);
     String engine = value(ctx, "engine");
     if (!engine.isEmpty() && !engine.equals("prometheus") && !engine.equals("thanos")) {
       throw ApiException.badData("'engine' parameter: unknown engine \"" + engine + "\"");
@@ -354,6 +368,26 @@ public final class PrometheusApi implements AutoCloseable {
     List<List<Matcher>> storeMatch = values(ctx, "storeMatch[]").isEmpty() ? List.of()
         : matcherSets(values(ctx, "storeMatch[]"), "storeMatch[]");
     return new FanOut(dedup ? replica : List.of(), partial, storeMatch);
+  }
+
+  /**
+   * {@code max_source_resolution} in milliseconds, as Thanos reads it: a duration, or {@code auto}
+   * (also the default under {@code --query.auto-downsampling}) for {@code autoMillis}: a fifth of
+   * the step for range queries, 0 (raw) for instant queries. Absent: 0.
+   */
+  private long maxSourceResolution(Context ctx, long autoMillis) {
+    String msr = value(ctx, "max_source_resolution");
+    long out = 0;
+    if (config.autoDownsampling() || msr.equals("auto")) {
+      out = autoMillis;
+    }
+    if (!msr.isEmpty() && !msr.equals("auto")) {
+      out = durationParam("max_source_resolution", msr);
+    }
+    if (out < 0) {
+      throw ApiException.badData("negative 'max_source_resolution' is not accepted. Try a positive integer");
+    }
+    return out;
   }
 
   private ProxyStore proxy(FanOut f) {
@@ -389,8 +423,13 @@ public final class PrometheusApi implements AutoCloseable {
 
   // ------------------------------------------------------------------ queries
 
-  private Engine engine(Context ctx) {
+  private Engine engine(Context ctx, long maxSourceResolution) {
     EngineOptions o = config.engineOptions();
+    if (maxSourceResolution > 0) {
+      Duration lb = Downsampling.lookbackDelta(o.lookbackDelta(), maxSourceResolution);
+      o = new EngineOptions(lb, o.maxSamples(), o.timeout(), o.defaultEvalInterval(), o.delayedNameRemoval(),
+          o.parserOptions());
+    }
     String to = value(ctx, "timeout");
     if (!to.isEmpty()) {
       long ms = durationParam("timeout", to);
@@ -417,17 +456,18 @@ public final class PrometheusApi implements AutoCloseable {
   private void query(Context ctx) throws IOException {
     int limit = limitParam(ctx);
     long t = timeParam(ctx, "time", clock.millis());
-    Engine engine = engine(ctx);
+    long msr = maxSourceResolution(ctx, 0);
+    Engine engine = engine(ctx, msr);
     String q = value(ctx, "query");
     Expr expr;
     try {
-      expr = engine.parse(q);
+      expr = downsampled(engine.parse(q), msr);
     } catch (RuntimeException e) {
       throw ApiErrorMapper.map(e);
     }
     FanOut f = fanOut(ctx);
     runQuery(ctx, f, q, limit, (engine0, queryable) ->
-        engine0.instantQuery(queryable, expr, q, t, new AtomicBoolean()), engine);
+        engine0.instantQuery(queryable, expr, q, t, new AtomicBoolean()), engine, msr);
   }
 
   private void queryRange(Context ctx) throws IOException {
@@ -444,17 +484,19 @@ public final class PrometheusApi implements AutoCloseable {
     if ((end - start) / step > 11000) {
       throw ApiException.badData("exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)");
     }
-    Engine engine = engine(ctx);
+    // Thanos: with auto, fit at least 5 samples of the chosen resolution in every step.
+    long msr = maxSourceResolution(ctx, step / 5);
+    Engine engine = engine(ctx, msr);
     String q = value(ctx, "query");
     Expr expr;
     try {
-      expr = engine.parse(q);
+      expr = downsampled(engine.parse(q), msr);
     } catch (RuntimeException e) {
       throw ApiErrorMapper.map(e);
     }
     FanOut f = fanOut(ctx);
     runQuery(ctx, f, q, limit, (engine0, queryable) ->
-        engine0.rangeQuery(queryable, expr, q, start, end, step, new AtomicBoolean()), engine);
+        engine0.rangeQuery(queryable, expr, q, start, end, step, new AtomicBoolean()), engine, msr);
   }
 
   private static long parseTimeOrBad(Context ctx, String name) {
@@ -470,13 +512,19 @@ public final class PrometheusApi implements AutoCloseable {
     QueryResult run(Engine engine, StoreApiQueryable queryable);
   }
 
-  private void runQuery(Context ctx, FanOut f, String q, int limit, Run run, Engine engine) throws IOException {
+  /** The query as evaluated: rewritten for exact counts and averages when it may read downsampled data. */
+  private static Expr downsampled(Expr expr, long maxSourceResolution) {
+    return maxSourceResolution >= Downsampling.RES_5M ? DownsampledRewrite.rewrite(expr) : expr;
+  }
+
+  private void runQuery(Context ctx, FanOut f, String q, int limit, Run run, Engine engine, long maxSourceResolution)
+      throws IOException {
     long began = System.nanoTime();
     QueryResult result;
     List<String> storeWarnings = new ArrayList<>();
     try (ProxyStore proxy = proxy(f);
         StoreApiQueryable queryable = new StoreApiQueryable(new WarningsCollector(proxy, storeWarnings),
-            new StoreApiQueryable.Options(f.replicaLabels(), config.dedupAlgorithm(), f.partial()))) {
+            new StoreApiQueryable.Options(f.replicaLabels(), config.dedupAlgorithm(), f.partial(), maxSourceResolution))) {
       result = run.run(engine, queryable);
     }
     List<String> warnings = new ArrayList<>(storeWarnings);
