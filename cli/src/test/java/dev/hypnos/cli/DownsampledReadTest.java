@@ -331,6 +331,17 @@ class DownsampledReadTest {
   }
 
   @Test
+  void storeApiRefusesDownsampledDataWithoutAnAggregate() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> series(dsStart, dsEnd - 1, M5, List.of()))
+        .isInstanceOf(dev.hypnos.storeapi.StoreApiException.class)
+        .hasMessageContaining("asks for no aggregate")
+        .extracting(e -> ((dev.hypnos.storeapi.StoreApiException) e).category())
+        .isEqualTo(dev.hypnos.storeapi.StoreApiException.Category.INVALID_ARGUMENT);
+    // Raw data needs none.
+    assertThat(series(dsStart, dsEnd - 1, 0, List.of())).hasSize(12);
+  }
+
+  @Test
   void storeApiFillsTheRawOnlyPeriodWithRawChunks() {
     for (long res : new long[] {M5, HOUR}) {
       List<StoreSeries> got = series(dsEnd - 3 * HOUR, dsEnd + 3 * HOUR, res, List.of(Aggregate.COUNT, Aggregate.SUM));
