@@ -107,7 +107,7 @@ public final class StoreApiQueryable implements Queryable, AutoCloseable {
             .withoutReplicaLabels(dedup ? options.replicaLabels() : List.of())
             .partialResponseStrategy(options.partialResponse() ? PartialResponseStrategy.WARN : PartialResponseStrategy.ABORT)
             .responseBatchSize(64)
-            .queryHints(hints.func().isEmpty() && hints.step() == 0 ? null : queryHints(hints))
+            .queryHints(hints.step() == 0 ? null : queryHints(hints))
             .build();
         StreamedSet set = new StreamedSet(lo, hi, dedup && options.algorithm() == DedupSeriesSet.Algorithm.PENALTY,
             DedupSeriesSet.isCounterFunction(hints.func()), new StoreSeriesIterators.Reading(aggregates, view));
@@ -134,8 +134,15 @@ public final class StoreApiQueryable implements Queryable, AutoCloseable {
     };
   }
 
+  /**
+   * The advisory hints sent to stores. The function name is left out: Thanos sidecars from the
+   * releases with experimental query pushdown evaluate {@code max_over_time} and a few other
+   * functions themselves when a request names them ({@code QueryHints.IsSafeToExecute}), which a
+   * querier not expecting pre-evaluated series must not trigger; current Thanos queriers send no
+   * function either.
+   */
   private static QueryHints queryHints(SelectHints hints) {
-    return new QueryHints(hints.step(), hints.func(),
+    return new QueryHints(hints.step(), "",
         hints.grouping().isEmpty() ? null : new QueryHints.Grouping(hints.by(), hints.grouping()), hints.range());
   }
 
