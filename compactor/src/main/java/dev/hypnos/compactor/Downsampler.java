@@ -23,6 +23,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
 import java.util.random.RandomGenerator;
 
 /**
@@ -97,6 +99,15 @@ public final class Downsampler {
    * for a 5m block) as a new block under {@code outDir}.
    */
   public BlockMerger.Result downsample(BlockReader source, long resolution, Path outDir) throws IOException {
+    return downsample(source, resolution, outDir, () -> false);
+  }
+
+  /**
+   * Like {@link #downsample(BlockReader, long, Path)}, polling {@code cancelled} between series:
+   * once it answers true the unfinished block is removed and {@link CancellationException} thrown.
+   */
+  public BlockMerger.Result downsample(BlockReader source, long resolution, Path outDir, BooleanSupplier cancelled)
+      throws IOException {
     long from = source.meta().resolution();
     if (nextResolution(from) != resolution) {
       throw new IllegalArgumentException("downsample block " + source.id() + " of resolution " + from
@@ -111,6 +122,9 @@ public final class Downsampler {
     try (BlockWriter w = BlockWriter.create(outDir, id, writerOptions)) {
       List<BlockWriter.Chunk> out = new ArrayList<>();
       source.forEachSeries((ref, series) -> {
+        if (cancelled.getAsBoolean()) {
+          throw new CancellationException("downsample block " + source.id() + ": stop requested");
+        }
         out.clear();
         try {
           for (int i = 1; i < series.chunkCount(); i++) {
