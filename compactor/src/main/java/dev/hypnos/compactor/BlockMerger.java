@@ -54,7 +54,9 @@ import org.jspecify.annotations.Nullable;
  * <p>The new meta: {@code level} = highest source level + 1, {@code sources} = union of the
  * sources' sources (sorted), {@code parents} = the sources (ulid, minTime, maxTime) in time order,
  * time range = [lowest minTime, highest maxTime). External labels must be equal across the sources
- * (after removing replica labels); only raw (resolution 0) blocks are supported.
+ * (after removing replica labels); a source without a Thanos section counts as one without
+ * external labels, and the new block always gets a section. Only raw (resolution 0) blocks are
+ * supported.
  *
  * <p>Concurrency: an instance holds no state between merges; safe to share if the random source is.
  */
