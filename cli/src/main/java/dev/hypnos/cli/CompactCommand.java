@@ -196,41 +196,66 @@ public final class CompactCommand implements Callable<Integer> {
         Bucket bucket = wrapBucket(objstore.file != null
             ? Buckets.open(objstore.file)
             : Buckets.open(String.valueOf(objstore.content), "--objstore.config"))) {
-      if (waitMode) {
-        lc.handleSignals();
+      List<Runnable> restore = waitMode ? handleSignals(lc) : List.of();
+      try {
+        return loop(options, metrics, stop, lc, bucket, interval, out);
+      } finally {
+        restore.forEach(Runnable::run);
       }
-      Compactor compactor = new Compactor(bucket, InstantSource.system(), new SecureRandom(), options, metrics, stop);
-      while (true) {
-        Compactor.Result r;
-        try {
-          r = compactor.runOnce();
-        } catch (IOException e) {
-          if (!waitMode) {
-            throw e;
-          }
-          LOG.log(System.Logger.Level.ERROR, "compactor iteration: " + e.getMessage() + "; next try in " + waitInterval, e);
-          if (lc.awaitStopRequest(interval)) {
-            break;
-          }
-          continue;
-        }
-        out.println("compacted " + r.compacted().size() + ", downsampled " + r.downsampled().size()
-            + ", marked for deletion " + r.markedForDeletion().size() + ", deleted " + r.deleted().size()
-            + (r.markedNoCompact().isEmpty() ? "" : ", marked no-compact " + r.markedNoCompact())
-            + (r.haltedGroups().isEmpty() ? "" : ", halted groups " + r.haltedGroups())
-            + (r.failures().isEmpty() ? "" : ", failures " + r.failures().size())
-            + (r.stopped() ? ", stopped early" : ""));
-        out.flush();
+    }
+  }
+
+  /**
+   * Makes SIGTERM and SIGINT request a stop instead of exiting the JVM; returns what puts the
+   * previous handlers back.
+   */
+  private static List<Runnable> handleSignals(Lifecycle lc) {
+    List<Runnable> restore = new ArrayList<>();
+    for (String name : new String[] {"TERM", "INT"}) {
+      try {
+        sun.misc.Signal sig = new sun.misc.Signal(name);
+        sun.misc.SignalHandler previous = sun.misc.Signal.handle(sig, s -> lc.requestStop("received SIG" + s.getName()));
+        restore.add(() -> sun.misc.Signal.handle(sig, previous));
+      } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
+        LOG.log(System.Logger.Level.DEBUG, "signal SIG" + name + " cannot be handled here: " + e);
+      }
+    }
+    return restore;
+  }
+
+  private int loop(Compactor.Options options, CompactorMetrics metrics, BooleanSupplier stop, Lifecycle lc,
+      Bucket bucket, Duration interval, PrintWriter out) throws Exception {
+    Compactor compactor = new Compactor(bucket, InstantSource.system(), new SecureRandom(), options, metrics, stop);
+    while (true) {
+      Compactor.Result r;
+      try {
+        r = compactor.runOnce();
+      } catch (IOException e) {
         if (!waitMode) {
-          return r.haltedGroups().isEmpty() && r.failures().isEmpty() ? 0 : 1;
+          throw e;
         }
-        if (r.stopped() || lc.awaitStopRequest(interval)) {
+        LOG.log(System.Logger.Level.ERROR, "compactor iteration: " + e.getMessage() + "; next try in " + waitInterval, e);
+        if (lc.awaitStopRequest(interval)) {
           break;
         }
+        continue;
       }
-      out.println("compactor stopped: " + lc.stopReason());
+      out.println("compacted " + r.compacted().size() + ", downsampled " + r.downsampled().size()
+          + ", marked for deletion " + r.markedForDeletion().size() + ", deleted " + r.deleted().size()
+          + (r.markedNoCompact().isEmpty() ? "" : ", marked no-compact " + r.markedNoCompact())
+          + (r.haltedGroups().isEmpty() ? "" : ", halted groups " + r.haltedGroups())
+          + (r.failures().isEmpty() ? "" : ", failures " + r.failures().size())
+          + (r.stopped() ? ", stopped early" : ""));
       out.flush();
-      return 0;
+      if (!waitMode) {
+        return r.haltedGroups().isEmpty() && r.failures().isEmpty() ? 0 : 1;
+      }
+      if (r.stopped() || lc.awaitStopRequest(interval)) {
+        break;
+      }
     }
+    out.println("compactor stopped: " + lc.stopReason());
+    out.flush();
+    return 0;
   }
 }

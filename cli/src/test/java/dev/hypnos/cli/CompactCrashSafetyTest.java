@@ -136,13 +136,14 @@ class CompactCrashSafetyTest {
   }
 
   /** A {@code hypnos compact} child JVM that pauses before write {@code pauseAt} (0: never). */
-  static Process start(Path bucketDir, Path dataDir, int pauseAt, Path log) throws IOException {
+  static Process start(Path bucketDir, Path dataDir, int pauseAt, Path log, String... extra) throws IOException {
     Path config = bucketDir.resolveSibling(bucketDir.getFileName() + ".yml");
     Files.writeString(config, "type: FILESYSTEM\nconfig:\n  directory: " + bucketDir + "\n");
-    List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-        "-cp", System.getProperty("java.class.path"), PausingCompactMain.class.getName(), String.valueOf(pauseAt),
-        "compact", "--objstore.config-file=" + config, "--data-dir=" + dataDir, "--http-address=127.0.0.1:0",
-        "--consistency-delay=0s", "--delete-delay=0s", "--downsampling.disable");
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "-cp", System.getProperty("java.class.path"), PausingCompactMain.class.getName(),
+        String.valueOf(pauseAt), "compact", "--objstore.config-file=" + config, "--data-dir=" + dataDir,
+        "--http-address=127.0.0.1:0", "--consistency-delay=0s", "--delete-delay=0s", "--downsampling.disable"));
+    cmd.addAll(List.of(extra));
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 
@@ -282,5 +283,49 @@ class CompactCrashSafetyTest {
       assertThat(partial).as(what + ": partial uploads left").hasSizeLessThanOrEqualTo(1);
       assertThat(BucketBlocks.list(bucket)).hasSize(6 + partial.size());
     }
+  }
+
+  static void awaitOutput(Process p, Path log, String text) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+    while (!Files.readString(log, StandardCharsets.UTF_8).contains(text)) {
+      assertThat(p.isAlive()).as("waiting for " + text + ": " + Files.readString(log, StandardCharsets.UTF_8)).isTrue();
+      assertThat(System.nanoTime()).as("no " + text + " in time").isLessThan(deadline);
+      Thread.sleep(20);
+    }
+  }
+
+  @Test
+  void sigtermInWaitModeFinishesTheUploadInProgressAndExitsZero() throws Exception {
+    Path bucketDir = copyOfPristine("term");
+    Path dataDir = tmp.resolve("data-term");
+    // A slow bucket (each write 300 ms): SIGTERM arrives during the new block's first upload.
+    Path log = tmp.resolve("term.log");
+    Process p = start(bucketDir, dataDir, -300, log, "--wait", "--wait-interval=1h");
+    awaitOutput(p, log, "WRITE 1 upload ");
+    p.destroy(); // SIGTERM
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    String out = Files.readString(log, StandardCharsets.UTF_8);
+    assertThat(p.exitValue()).as(out).isZero();
+    assertThat(out).contains("stopped early", "compactor stopped: received SIGTERM");
+    // The upload was finished with its source marks; nothing else ran (no deletion).
+    assertThat(out).doesNotContain(" delete ");
+    Bucket bucket = new FilesystemBucket(bucketDir);
+    for (BlockId id : BucketBlocks.list(bucket)) {
+      assertThat(bucket.exists(id + "/meta.json")).as(id + " has meta.json").isTrue();
+    }
+    List<BlockMeta> visible = checkVisible(bucketDir, "after SIGTERM");
+    assertThat(visible).hasSize(6).anyMatch(b -> b.compaction().sources().size() == 4);
+
+    // Restarted, idle in its wait, SIGTERM: exit 0 at once; the restart finished the cleanup.
+    Path log2 = tmp.resolve("term2.log");
+    Process p2 = start(bucketDir, dataDir, 0, log2, "--wait", "--wait-interval=1h");
+    awaitOutput(p2, log2, "compacted 0,");
+    p2.destroy();
+    assertThat(p2.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String out2 = Files.readString(log2, StandardCharsets.UTF_8);
+    assertThat(p2.exitValue()).as(out2).isZero();
+    assertThat(out2).contains("deleted 4", "compactor stopped: received SIGTERM");
+    assertThat(anyMarked(bucketDir)).isFalse();
+    assertThat(BucketBlocks.list(bucket)).hasSize(6);
   }
 }

@@ -16,7 +16,8 @@ import java.util.function.Consumer;
  * and blocks, for the test to kill it with SIGKILL. Every write is printed as {@code WRITE <n> <op>
  * <key>} before it is made; at the end it prints {@code WRITES <count>}.
  *
- * <p>Arguments: {@code <n> <hypnos arguments...>}; n = 0 never pauses.
+ * <p>Arguments: {@code <n> <hypnos arguments...>}; n = 0 never pauses; a negative n never pauses
+ * but makes every write take -n milliseconds longer (a slow bucket, for stop tests).
  */
 public final class PausingCompactMain {
   private PausingCompactMain() {}
@@ -52,6 +53,14 @@ public final class PausingCompactMain {
     private void write(String op, String key) {
       int n = writes.incrementAndGet();
       out.println("WRITE " + n + " " + op + " " + key);
+      out.flush();
+      if (pauseAt < 0) {
+        try {
+          Thread.sleep(-pauseAt);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       if (n == pauseAt) {
         out.println("PAUSED " + n + " " + op + " " + key);
         out.flush();
