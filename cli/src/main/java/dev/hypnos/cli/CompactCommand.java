@@ -10,11 +10,13 @@ import dev.hypnos.core.objstore.Bucket;
 import dev.hypnos.core.objstore.Buckets;
 import dev.hypnos.core.server.HostPort;
 import dev.hypnos.core.server.OpsHttpServer;
+import dev.hypnos.core.server.Lifecycle;
 import dev.hypnos.core.server.ReadinessCheck;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -24,6 +26,8 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -119,6 +123,18 @@ public final class CompactCommand implements Callable<Integer> {
     return Duration.ofMillis(ms);
   }
 
+  private static final System.Logger LOG = System.getLogger(CompactCommand.class.getName());
+
+  /**
+   * Wraps the bucket the command opens; identity in production. Tests replace it (before running
+   * the command in a child JVM) to stop the process at a chosen write.
+   */
+  static volatile UnaryOperator<Bucket> bucketWrapper = UnaryOperator.identity();
+
+  private static Bucket wrapBucket(Bucket b) {
+    return bucketWrapper.apply(b);
+  }
+
   /** JVM metrics plus the compactor's own, read from {@link CompactorMetrics} at each scrape. */
   private static PrometheusRegistry registry(CompactorMetrics metrics) {
     PrometheusRegistry registry = new PrometheusRegistry();
@@ -164,22 +180,82 @@ public final class CompactCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
-    try (OpsHttpServer ops = OpsHttpServer.start(http, registry(metrics), ReadinessCheck.ALWAYS);
-        Bucket bucket = objstore.file != null
+    // With --wait, SIGTERM and SIGINT ask the loop to stop: the current step finishes or is dropped
+    // at a safe point (never half an upload), and the command returns 0.
+    Lifecycle lc = new Lifecycle(Duration.ofSeconds(30));
+    BooleanSupplier stop = () -> {
+      try {
+        return lc.awaitStopRequest(Duration.ZERO);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return true;
+      }
+    };
+    try (lc;
+        OpsHttpServer ops = OpsHttpServer.start(http, registry(metrics), ReadinessCheck.ALWAYS);
+        Bucket bucket = wrapBucket(objstore.file != null
             ? Buckets.open(objstore.file)
-            : Buckets.open(String.valueOf(objstore.content), "--objstore.config")) {
-      Compactor compactor = new Compactor(bucket, InstantSource.system(), new SecureRandom(), options, metrics);
-      while (true) {
-        Compactor.Result r = compactor.runOnce();
-        out.println("compacted " + r.compacted().size() + ", downsampled " + r.downsampled().size()
-            + ", marked for deletion " + r.markedForDeletion().size() + ", deleted " + r.deleted().size()
-            + (r.haltedGroups().isEmpty() ? "" : ", halted groups " + r.haltedGroups()));
-        out.flush();
-        if (!waitMode) {
-          return r.haltedGroups().isEmpty() ? 0 : 1;
-        }
-        Thread.sleep(interval.toMillis());
+            : Buckets.open(String.valueOf(objstore.content), "--objstore.config"))) {
+      List<Runnable> restore = waitMode ? handleSignals(lc) : List.of();
+      try {
+        return loop(options, metrics, stop, lc, bucket, interval, out);
+      } finally {
+        restore.forEach(Runnable::run);
       }
     }
+  }
+
+  /**
+   * Makes SIGTERM and SIGINT request a stop instead of exiting the JVM; returns what puts the
+   * previous handlers back.
+   */
+  private static List<Runnable> handleSignals(Lifecycle lc) {
+    List<Runnable> restore = new ArrayList<>();
+    for (String name : new String[] {"TERM", "INT"}) {
+      try {
+        sun.misc.Signal sig = new sun.misc.Signal(name);
+        sun.misc.SignalHandler previous = sun.misc.Signal.handle(sig, s -> lc.requestStop("received SIG" + s.getName()));
+        restore.add(() -> sun.misc.Signal.handle(sig, previous));
+      } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
+        LOG.log(System.Logger.Level.DEBUG, "signal SIG" + name + " cannot be handled here: " + e);
+      }
+    }
+    return restore;
+  }
+
+  private int loop(Compactor.Options options, CompactorMetrics metrics, BooleanSupplier stop, Lifecycle lc,
+      Bucket bucket, Duration interval, PrintWriter out) throws Exception {
+    Compactor compactor = new Compactor(bucket, InstantSource.system(), new SecureRandom(), options, metrics, stop);
+    while (true) {
+      Compactor.Result r;
+      try {
+        r = compactor.runOnce();
+      } catch (IOException e) {
+        if (!waitMode) {
+          throw e;
+        }
+        LOG.log(System.Logger.Level.ERROR, "compactor iteration: " + e.getMessage() + "; next try in " + waitInterval, e);
+        if (lc.awaitStopRequest(interval)) {
+          break;
+        }
+        continue;
+      }
+      out.println("compacted " + r.compacted().size() + ", downsampled " + r.downsampled().size()
+          + ", marked for deletion " + r.markedForDeletion().size() + ", deleted " + r.deleted().size()
+          + (r.markedNoCompact().isEmpty() ? "" : ", marked no-compact " + r.markedNoCompact())
+          + (r.haltedGroups().isEmpty() ? "" : ", halted groups " + r.haltedGroups())
+          + (r.failures().isEmpty() ? "" : ", failures " + r.failures().size())
+          + (r.stopped() ? ", stopped early" : ""));
+      out.flush();
+      if (!waitMode) {
+        return r.haltedGroups().isEmpty() && r.failures().isEmpty() ? 0 : 1;
+      }
+      if (r.stopped() || lc.awaitStopRequest(interval)) {
+        break;
+      }
+    }
+    out.println("compactor stopped: " + lc.stopReason());
+    out.flush();
+    return 0;
   }
 }

@@ -30,6 +30,8 @@ import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
 import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
 
@@ -52,7 +54,9 @@ import org.jspecify.annotations.Nullable;
  * <p>The new meta: {@code level} = highest source level + 1, {@code sources} = union of the
  * sources' sources (sorted), {@code parents} = the sources (ulid, minTime, maxTime) in time order,
  * time range = [lowest minTime, highest maxTime). External labels must be equal across the sources
- * (after removing replica labels); only raw (resolution 0) blocks are supported.
+ * (after removing replica labels); a source without a Thanos section counts as one without
+ * external labels, and the new block always gets a section. Only raw (resolution 0) blocks are
+ * supported.
  *
  * <p>Concurrency: an instance holds no state between merges; safe to share if the random source is.
  */
@@ -90,6 +94,15 @@ public final class BlockMerger {
 
   /** Merges {@code sources} (at least one) into a new block under {@code outDir}. */
   public Result merge(List<BlockReader> sources, Path outDir) throws IOException {
+    return merge(sources, outDir, () -> false);
+  }
+
+  /**
+   * Like {@link #merge(List, Path)}, polling {@code cancelled} between series: once it answers
+   * true the unfinished block is removed and {@link java.util.concurrent.CancellationException} is
+   * thrown.
+   */
+  public Result merge(List<BlockReader> sources, Path outDir, BooleanSupplier cancelled) throws IOException {
     if (sources.isEmpty()) {
       throw new IllegalArgumentException("merge blocks into " + outDir + ": no source blocks given");
     }
@@ -99,7 +112,6 @@ public final class BlockMerger {
 
     // External labels and resolution.
     Map<String, String> external = null;
-    boolean anyThanos = false;
     for (BlockReader b : sorted) {
       BlockMeta.Thanos t = b.meta().thanos();
       if (b.meta().resolution() != 0) {
@@ -107,7 +119,6 @@ public final class BlockMerger {
             + b.meta().resolution() + " ms; only raw blocks can be merged");
       }
       Map<String, String> labels = t == null ? Map.of() : withoutReplicas(t.labels());
-      anyThanos |= t != null;
       if (external == null) {
         external = labels;
       } else if (!external.equals(labels)) {
@@ -137,7 +148,9 @@ public final class BlockMerger {
     }
     BlockMeta.Compaction compaction =
         new BlockMeta.Compaction(level + 1, List.copyOf(srcIds), false, parents, false, List.of());
-    BlockMeta.@Nullable Thanos thanos = anyThanos ? BlockMeta.Thanos.of(external, 0, SOURCE) : null;
+    // A source without a Thanos section (a plain Prometheus block) counts as one with no external
+    // labels; the new block always gets a section, which the upload needs.
+    BlockMeta.Thanos thanos = BlockMeta.Thanos.of(external == null ? Map.of() : external, 0, SOURCE);
 
     BlockId id = BlockId.generate(clock, random);
     boolean replicas = false;
@@ -151,7 +164,9 @@ public final class BlockMerger {
     if (!replicas) {
       try (BlockWriter w = BlockWriter.create(outDir, id, options.writer())) {
         try {
-          mergeChunks(sorted, w);
+          mergeChunks(sorted, w, cancelled);
+        } catch (CancellationException e) {
+          throw e;
         } catch (IOException | RuntimeException e) {
           throw new IOException("merge blocks " + names + " into " + id + ": " + e.getMessage(), e);
         }
@@ -169,7 +184,15 @@ public final class BlockMerger {
         throw e;
       }
       try (SeriesSet set = merged) {
-        w.addAll(set);
+        while (set.next()) {
+          if (cancelled.getAsBoolean()) {
+            throw new CancellationException("merge blocks " + names + ": stop requested");
+          }
+          Series series = set.at();
+          w.addSeries(series.labels(), series.iterator());
+        }
+      } catch (CancellationException e) {
+        throw e;
       } catch (IOException | RuntimeException e) {
         throw new IOException("merge blocks " + names + " into " + id + ": " + e.getMessage(), e);
       }
@@ -222,7 +245,8 @@ public final class BlockMerger {
    * not overlap in time (consecutive blocks) they are copied unchanged, as Prometheus's compaction
    * does; otherwise the samples are merged and re-encoded.
    */
-  private static void mergeChunks(List<BlockReader> sorted, BlockWriter w) throws IOException {
+  private static void mergeChunks(List<BlockReader> sorted, BlockWriter w, BooleanSupplier cancelled)
+      throws IOException {
     PriorityQueue<Cursor> heap = new PriorityQueue<>((a, b) -> {
       int c = a.series.labels().compareTo(b.series.labels());
       return c != 0 ? c : Integer.compare(a.order, b.order);
@@ -237,6 +261,9 @@ public final class BlockMerger {
     List<long[]> metas = new ArrayList<>(); // {minTime, maxTime, ref, cursor index in group}
     List<BlockWriter.Chunk> out = new ArrayList<>();
     while (!heap.isEmpty()) {
+      if (cancelled.getAsBoolean()) {
+        throw new CancellationException("merge stopped: stop requested");
+      }
       group.clear();
       Cursor first = heap.poll();
       group.add(first);

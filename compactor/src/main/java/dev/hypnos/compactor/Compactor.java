@@ -2,15 +2,18 @@ package dev.hypnos.compactor;
 
 import dev.hypnos.core.block.BlockId;
 import dev.hypnos.core.block.BlockMeta;
+import dev.hypnos.core.block.BlockMetaJson;
 import dev.hypnos.core.block.BlockReader;
 import dev.hypnos.core.block.BlockUploader;
 import dev.hypnos.core.block.BlockWriter;
 import dev.hypnos.core.block.BucketBlocks;
 import dev.hypnos.core.dedup.DedupSeriesSet;
+import dev.hypnos.core.index.CorruptBlockException;
 import dev.hypnos.core.objstore.Bucket;
 import dev.hypnos.core.objstore.ObjectNotFoundException;
 import dev.hypnos.core.util.IoUtil;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,28 +30,46 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
 import java.util.random.RandomGenerator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One compactor over a bucket; {@link #runOnce()} is one iteration, as Thanos's compactor:
  *
  * <ol>
- *   <li>Sync: read every block's meta.json; blocks without one are partial uploads; blocks with a
- *       deletion mark are left out, and so are blocks younger (by ULID time) than the consistency
- *       delay unless the compactor made them. A block whose sources are all covered by another
- *       block of the same resolution (the leftover of a crash between upload and marking, or a
- *       second upload) is left out and marked for deletion.
+ *   <li>Sync: read every block's meta.json; blocks without one are partial uploads (an unreadable
+ *       one is logged and skipped); blocks whose deletion mark is older than half the delete delay
+ *       are left out (Thanos's {@code IgnoreDeletionMarkFilter} with {@code delete-delay/2}: a
+ *       block marked more recently may still lack its replacement, so it stays in view to keep
+ *       compactions from leaving a gap), and so are blocks younger (by ULID time) than the
+ *       consistency delay unless the compactor made them. A block whose sources are all covered by
+ *       another block of the same resolution (the leftover of a crash between upload and marking,
+ *       a second upload, or a recently marked source) is left out and, unless marked already,
+ *       marked for deletion. A block without a Thanos section (a plain Prometheus block) counts as
+ *       one with empty external labels, resolution 0.
  *   <li>Compact: per group ({@link Grouper}) plan ({@link Planner}), download the sources, merge
  *       ({@link BlockMerger}), upload the new block, then mark the sources for deletion (upload
  *       first: a crash in between leaves a duplicate that the next sync removes); repeat until
  *       the planner finds nothing. A group with overlapping blocks and no replica labels halts:
  *       it is logged, counted in {@code hypnos_compact_halted}, and skipped; other groups go on.
+ *       Each downloaded source is checked first ({@link BlockVerifier}); a block with
+ *       out-of-order chunks or corrupt files gets a {@code no-compact-mark.json} (with the Thanos
+ *       reason), is logged, and the group is planned again without it. Any other failure of a
+ *       group is logged and recorded in {@link Result#failures()}; the other groups go on.
  *   <li>Downsample: raw blocks of at least 40h whose sources no 5m block covers yet become 5m
  *       blocks; 5m blocks of at least 10 days likewise become 1h blocks (no-downsample-marked and
  *       halted-group blocks skipped).
  *   <li>Retention marks expired blocks; the cleaner deletes marked blocks past the delete delay
- *       and old partial uploads. This step runs even when a group halted.
+ *       (also those whose deletion was interrupted, left without meta.json) and old partial
+ *       uploads. This step runs even when a group halted or failed.
  * </ol>
+ *
+ * <p>Stopping: the {@code stopRequested} supplier is polled between steps and between series of a
+ * merge or downsampling; once it answers true, the iteration ends at the next such point: a merge
+ * in progress is dropped before anything is uploaded, an upload in progress is finished together
+ * with its source marks, and nothing else starts (retention and deletion included).
  *
  * <p>Concurrency: one iteration at a time per instance.
  */
@@ -100,15 +121,22 @@ public final class Compactor {
    * @param markedForDeletion blocks given a deletion mark (sources, duplicates, expired)
    * @param deleted blocks deleted
    * @param haltedGroups keys of the groups that halted
+   * @param markedNoCompact blocks given a no-compact mark (out-of-order chunks, corrupt files)
+   * @param failures what failed (a group's compaction, a block's downsampling, retention or
+   *     deletion), one message each; the rest of the iteration went on
+   * @param stopped true when the iteration ended early on a stop request
    */
   public record Result(List<BlockMeta> compacted, List<BlockMeta> downsampled, List<BlockId> markedForDeletion,
-      List<BlockId> deleted, List<String> haltedGroups) {
+      List<BlockId> deleted, List<String> haltedGroups, List<BlockId> markedNoCompact, List<String> failures,
+      boolean stopped) {
     public Result {
       compacted = List.copyOf(compacted);
       downsampled = List.copyOf(downsampled);
       markedForDeletion = List.copyOf(markedForDeletion);
       deleted = List.copyOf(deleted);
       haltedGroups = List.copyOf(haltedGroups);
+      markedNoCompact = List.copyOf(markedNoCompact);
+      failures = List.copyOf(failures);
     }
   }
 
@@ -120,8 +148,18 @@ public final class Compactor {
   private final BlockMerger merger;
   private final Downsampler downsampler;
   private final CompactorMetrics metrics;
+  private final BooleanSupplier stopRequested;
 
   public Compactor(Bucket bucket, InstantSource clock, RandomGenerator random, Options options, CompactorMetrics metrics) {
+    this(bucket, clock, random, options, metrics, () -> false);
+  }
+
+  /**
+   * @param stopRequested polled between steps; true ends the iteration at the next safe point
+   */
+  public Compactor(Bucket bucket, InstantSource clock, RandomGenerator random, Options options, CompactorMetrics metrics,
+      BooleanSupplier stopRequested) {
+    this.stopRequested = Objects.requireNonNull(stopRequested, "stopRequested");
     this.bucket = Objects.requireNonNull(bucket, "bucket");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.options = Objects.requireNonNull(options, "options");
@@ -140,24 +178,44 @@ public final class Compactor {
     final Set<BlockId> noCompact = new HashSet<>();
     final Set<BlockId> noDownsample = new HashSet<>();
     final List<BlockId> partial = new ArrayList<>();
+    /** Blocks without meta.json that carry a deletion mark: an interrupted deletion. */
+    final List<BlockId> partialMarked = new ArrayList<>();
     /** Blocks open to compaction and downsampling. */
     final Map<BlockId, BlockMeta> active = new LinkedHashMap<>();
   }
 
   private State sync(Instant now, List<BlockId> markedNow) throws IOException {
     State s = new State();
+    Duration ignoreMarkedAfter = options.cleaner().deleteDelay().dividedBy(2);
     for (BlockId id : BucketBlocks.list(bucket)) {
-      BlockMeta m;
-      try {
-        m = BucketBlocks.readMeta(bucket, id);
+      String key = id + "/" + BucketBlocks.META;
+      byte[] json;
+      try (InputStream in = bucket.get(key)) {
+        json = in.readAllBytes();
       } catch (ObjectNotFoundException e) {
         s.partial.add(id);
+        if (BucketBlocks.isMarkedForDeletion(bucket, id)) {
+          s.partialMarked.add(id);
+        }
+        continue;
+      }
+      BlockMeta m;
+      try {
+        m = BlockMetaJson.parse(json, bucket.name() + ":" + key);
+        if (!m.ulid().equals(id)) {
+          throw new IOException("it names another block, " + m.ulid());
+        }
+      } catch (IOException | RuntimeException e) {
+        LOG.log(Level.WARNING, "block " + id + " skipped: its meta.json is not valid: " + e.getMessage());
         continue;
       }
       s.all.put(id, m);
-      if (BucketBlocks.isMarkedForDeletion(bucket, id)) {
+      Instant markedAt = deletionTime(id);
+      if (markedAt != null) {
         s.marked.add(id);
-        continue;
+        if (Duration.between(markedAt, now).compareTo(ignoreMarkedAfter) > 0) {
+          continue;
+        }
       }
       if (Marks.hasNoCompactMark(bucket, id)) {
         s.noCompact.add(id);
@@ -191,11 +249,12 @@ public final class Compactor {
           boolean covered = theirs.size() >= mine.size() && theirs.containsAll(mine)
               && (theirs.size() > mine.size() || o.ulid().compareTo(m.ulid()) < 0);
           if (covered) {
-            LOG.log(Level.INFO, "block " + m.ulid() + " is covered by block " + o.ulid() + "; marking it for deletion");
-            Marks.markForDeletion(bucket, m.ulid(), now, "sources covered by block " + o.ulid());
             s.active.remove(m.ulid());
-            s.marked.add(m.ulid());
-            markedNow.add(m.ulid());
+            if (s.marked.add(m.ulid())) {
+              LOG.log(Level.INFO, "block " + m.ulid() + " is covered by block " + o.ulid() + "; marking it for deletion");
+              Marks.markForDeletion(bucket, m.ulid(), now, "sources covered by block " + o.ulid());
+              markedNow.add(m.ulid());
+            }
             break;
           }
         }
@@ -204,90 +263,192 @@ public final class Compactor {
     return s;
   }
 
+  /** The time of a block's deletion mark, null without one; an unreadable mark counts as made now. */
+  private @Nullable Instant deletionTime(BlockId id) throws IOException {
+    try {
+      return Marks.deletionTime(bucket, id);
+    } catch (ObjectNotFoundException e) {
+      return null;
+    } catch (IOException e) {
+      if (!bucket.exists(id + "/" + BucketBlocks.DELETION_MARK)) {
+        return null;
+      }
+      LOG.log(Level.WARNING, "block " + id + ": deletion mark unreadable, taken as made now: " + e.getMessage());
+      return clock.instant();
+    }
+  }
+
   private static Set<BlockId> sources(BlockMeta m) {
     return m.compaction().sources().isEmpty() ? Set.of(m.ulid()) : new HashSet<>(m.compaction().sources());
   }
 
-  /** Runs one iteration. */
+  /**
+   * Runs one iteration.
+   *
+   * @throws IOException when the bucket cannot be listed or read at the sync; failures of single
+   *     groups, blocks, retention or deletion are in {@link Result#failures()} instead
+   */
   public Result runOnce() throws IOException {
     Instant now = clock.instant();
-    List<BlockMeta> compacted = new ArrayList<>();
-    List<BlockMeta> downsampled = new ArrayList<>();
-    List<BlockId> marked = new ArrayList<>();
-    List<String> halted = new ArrayList<>();
-    State s = sync(now, marked);
+    Progress p = new Progress();
+    State s = sync(now, p.marked);
     Files.createDirectories(options.workDir());
     Set<String> haltedKeys = new TreeSet<>();
-    IOException failure = null;
-    try {
-      for (BlockGroup g : grouper.group(s.active.values())) {
-        if (options.replicaLabels().isEmpty() && g.hasOverlaps()) {
-          List<BlockMeta> ov = Planner.overlapping(g.metas());
-          LOG.log(Level.ERROR, "compaction group " + g.key() + " " + g.labels() + " halted: overlapping blocks "
-              + ov.stream().map(m -> m.ulid() + " [" + m.minTime() + ", " + m.maxTime() + ")").toList()
-              + " and no replica label to deduplicate them; fix the bucket (or give --deduplication.replica-label)");
-          haltedKeys.add(g.key());
-          continue;
-        }
-        compactGroup(g, s, now, compacted, marked);
+    for (BlockGroup g : grouper.group(s.active.values())) {
+      if (stopRequested.getAsBoolean()) {
+        p.stopped = true;
+        break;
       }
-      if (options.downsampling()) {
-        downsample(s, haltedKeys, downsampled);
+      if (options.replicaLabels().isEmpty() && g.hasOverlaps()) {
+        List<BlockMeta> ov = Planner.overlapping(g.metas());
+        LOG.log(Level.ERROR, "compaction group " + g.key() + " " + g.labels() + " halted: overlapping blocks "
+            + ov.stream().map(m -> m.ulid() + " [" + m.minTime() + ", " + m.maxTime() + ")").toList()
+            + " and no replica label to deduplicate them; fix the bucket (or give --deduplication.replica-label)");
+        haltedKeys.add(g.key());
+        continue;
       }
-    } catch (IOException | RuntimeException e) {
-      failure = e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+      try {
+        compactGroup(g, s, now, p);
+      } catch (CancellationException e) {
+        p.stopped = true;
+      } catch (IOException | RuntimeException e) {
+        String msg = "compact group " + g.key() + " " + g.labels() + ": " + e.getMessage();
+        LOG.log(Level.ERROR, msg + "; the other groups go on", e);
+        p.failures.add(msg);
+      } finally {
+        deleteQuietly(options.workDir().resolve(g.key().replace('@', '-')));
+      }
     }
-    halted.addAll(haltedKeys);
+    if (options.downsampling() && !p.stopped) {
+      downsample(s, haltedKeys, p);
+    }
     metrics.setHalted(haltedKeys);
-    // Retention and cleanup run whatever happened above.
-    List<BlockId> deleted = new ArrayList<>();
-    try {
-      List<BlockMeta> live = new ArrayList<>();
-      for (BlockMeta m : s.all.values()) {
-        if (!s.marked.contains(m.ulid())) {
-          live.add(m);
+    // Retention and cleanup run whatever happened above, unless a stop was requested.
+    if (!p.stopped && !stopRequested.getAsBoolean()) {
+      try {
+        List<BlockMeta> live = new ArrayList<>();
+        for (BlockMeta m : s.all.values()) {
+          if (!s.marked.contains(m.ulid())) {
+            live.add(m);
+          }
         }
+        List<BlockId> expired = options.retention().apply(bucket, live, s.marked, now);
+        p.marked.addAll(expired);
+        s.marked.addAll(expired);
+      } catch (IOException | RuntimeException e) {
+        p.failures.add("apply retention: " + e.getMessage());
+        LOG.log(Level.ERROR, "apply retention: " + e.getMessage(), e);
       }
-      List<BlockId> expired = options.retention().apply(bucket, live, s.marked, now);
-      marked.addAll(expired);
-      s.marked.addAll(expired);
-      deleted.addAll(options.cleaner().deleteMarked(bucket, List.copyOf(new TreeSet<>(s.marked)), now));
-      deleted.addAll(options.cleaner().deletePartial(bucket, s.partial, now));
-    } catch (IOException e) {
-      if (failure != null) {
-        failure.addSuppressed(e);
-      } else {
-        failure = e;
+      try {
+        TreeSet<BlockId> toDelete = new TreeSet<>(s.marked);
+        toDelete.addAll(s.partialMarked);
+        p.deleted.addAll(options.cleaner().deleteMarked(bucket, List.copyOf(toDelete), now));
+        List<BlockId> unmarkedPartial = new ArrayList<>(s.partial);
+        unmarkedPartial.removeAll(s.partialMarked);
+        p.deleted.addAll(options.cleaner().deletePartial(bucket, unmarkedPartial, now));
+      } catch (IOException | RuntimeException e) {
+        p.failures.add("delete blocks: " + e.getMessage());
+        LOG.log(Level.ERROR, "delete blocks: " + e.getMessage(), e);
       }
+    } else {
+      p.stopped = true;
     }
-    metrics.recordIteration(compacted.size(), downsampled.size(), deleted.size(), failure != null);
-    if (failure != null) {
-      throw new IOException("compactor iteration over " + bucket.name() + ": " + failure.getMessage(), failure);
-    }
-    return new Result(compacted, downsampled, marked, deleted, halted);
+    metrics.recordIteration(p.compacted.size(), p.downsampled.size(), p.deleted.size(), !p.failures.isEmpty());
+    return new Result(p.compacted, p.downsampled, p.marked, p.deleted, List.copyOf(haltedKeys), p.noCompact,
+        p.failures, p.stopped);
   }
 
-  private void compactGroup(BlockGroup group, State s, Instant now, List<BlockMeta> compacted, List<BlockId> marked)
-      throws IOException {
+  /** What an iteration has done so far. */
+  private static final class Progress {
+    final List<BlockMeta> compacted = new ArrayList<>();
+    final List<BlockMeta> downsampled = new ArrayList<>();
+    final List<BlockId> marked = new ArrayList<>();
+    final List<BlockId> deleted = new ArrayList<>();
+    final List<BlockId> noCompact = new ArrayList<>();
+    final List<String> failures = new ArrayList<>();
+    boolean stopped;
+  }
+
+  private void checkStop() {
+    if (stopRequested.getAsBoolean()) {
+      throw new CancellationException("stop requested");
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try {
+      IoUtil.deleteTree(dir);
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, "delete scratch directory " + dir + ": " + e.getMessage());
+    }
+  }
+
+  private void compactGroup(BlockGroup group, State s, Instant now, Progress p) throws IOException {
     List<BlockMeta> metas = new ArrayList<>(group.metas());
     while (true) {
+      checkStop();
       List<BlockMeta> plan = planner.plan(metas, s.noCompact);
       if (plan.isEmpty()) {
         return;
       }
-      BlockMeta made = compact(group, plan);
-      BlockUploader.upload(bucket, dirOf(made));
-      // Uploaded first: a crash before the marks leaves a covered duplicate, removed by the next sync.
-      for (BlockMeta src : plan) {
-        Marks.markForDeletion(bucket, src.ulid(), now, "source of compacted block " + made.ulid());
-        marked.add(src.ulid());
-        s.marked.add(src.ulid());
-        s.active.remove(src.ulid());
+      Path dir = options.workDir().resolve(group.key().replace('@', '-'));
+      IoUtil.deleteTree(dir);
+      Path src = Files.createDirectories(dir.resolve("sources"));
+      Path out = Files.createDirectories(dir.resolve("out"));
+      BlockMerger.Result r;
+      List<BlockReader> readers = new ArrayList<>();
+      try {
+        // Check every source before merging; bad ones are marked and the group planned again.
+        Map<BlockId, BlockVerifier.Problem> bad = new LinkedHashMap<>();
+        for (BlockMeta m : plan) {
+          checkStop();
+          Path local = BucketBlocks.download(bucket, m.ulid(), src);
+          try {
+            BlockReader b = BlockReader.open(local);
+            readers.add(b);
+            BlockVerifier.Problem problem = BlockVerifier.check(b);
+            if (problem != null) {
+              bad.put(m.ulid(), problem);
+            }
+          } catch (CorruptBlockException e) {
+            bad.put(m.ulid(), new BlockVerifier.Problem(Marks.REASON_CORRUPTED, e.getMessage()));
+          }
+        }
+        if (!bad.isEmpty()) {
+          markNoCompact(group, bad, s, now, p);
+          continue;
+        }
+        try {
+          r = merger.merge(readers, out, stopRequested);
+        } catch (IOException e) {
+          CorruptBlockException c = corruption(e);
+          BlockMeta culprit = c == null ? null
+              : plan.stream().filter(m -> c.block().equals(m.ulid().toString())).findFirst().orElse(null);
+          if (culprit == null) {
+            throw e;
+          }
+          markNoCompact(group, Map.of(culprit.ulid(), new BlockVerifier.Problem(Marks.REASON_CORRUPTED, c.getMessage())),
+              s, now, p);
+          continue;
+        }
+      } finally {
+        IoUtil.closeAll(readers);
       }
-      IoUtil.deleteTree(options.workDir().resolve(group.key().replace('@', '-')));
+      checkStop();
+      BlockMeta made = r.meta();
+      BlockUploader.upload(bucket, r.dir());
+      // Uploaded first: a crash before the marks leaves a covered duplicate, removed by the next sync.
+      for (BlockMeta m : plan) {
+        if (s.marked.add(m.ulid())) {
+          Marks.markForDeletion(bucket, m.ulid(), now, "source of compacted block " + made.ulid());
+          p.marked.add(m.ulid());
+        }
+        s.active.remove(m.ulid());
+      }
+      IoUtil.deleteTree(dir);
       s.active.put(made.ulid(), made);
       s.all.put(made.ulid(), made);
-      compacted.add(made);
+      p.compacted.add(made);
       metas.removeAll(plan);
       metas.add(made);
       metas.sort(java.util.Comparator.comparingLong(BlockMeta::minTime).thenComparing(BlockMeta::ulid));
@@ -296,31 +457,29 @@ public final class Compactor {
     }
   }
 
-  private final Map<BlockId, Path> made = new LinkedHashMap<>();
-
-  private Path dirOf(BlockMeta m) {
-    return Objects.requireNonNull(made.remove(m.ulid()), "no local directory for block " + m.ulid());
-  }
-
-  private BlockMeta compact(BlockGroup group, List<BlockMeta> plan) throws IOException {
-    Path dir = options.workDir().resolve(group.key().replace('@', '-'));
-    IoUtil.deleteTree(dir);
-    Path src = Files.createDirectories(dir.resolve("sources"));
-    Path out = Files.createDirectories(dir.resolve("out"));
-    List<BlockReader> readers = new ArrayList<>();
-    try {
-      for (BlockMeta m : plan) {
-        readers.add(BlockReader.open(BucketBlocks.download(bucket, m.ulid(), src)));
-      }
-      BlockMerger.Result r = merger.merge(readers, out);
-      made.put(r.meta().ulid(), r.dir());
-      return r.meta();
-    } finally {
-      IoUtil.closeAll(readers);
+  private void markNoCompact(BlockGroup group, Map<BlockId, BlockVerifier.Problem> bad, State s, Instant now,
+      Progress p) throws IOException {
+    for (Map.Entry<BlockId, BlockVerifier.Problem> e : bad.entrySet()) {
+      BlockVerifier.Problem pr = e.getValue();
+      LOG.log(Level.WARNING, "block " + e.getKey() + " of compaction group " + group.key() + " marked no-compact ("
+          + pr.reason() + ") and left out of compaction: " + pr.details());
+      Marks.markNoCompact(bucket, e.getKey(), now, pr.reason(), pr.details());
+      s.noCompact.add(e.getKey());
+      p.noCompact.add(e.getKey());
     }
   }
 
-  private void downsample(State s, Set<String> haltedKeys, List<BlockMeta> downsampled) throws IOException {
+  /** The corruption behind an exception, if any, searching the cause chain. */
+  private static @Nullable CorruptBlockException corruption(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof CorruptBlockException cb) {
+        return cb;
+      }
+    }
+    return null;
+  }
+
+  private void downsample(State s, Set<String> haltedKeys, Progress p) {
     for (long from : new long[] {Downsampler.RES_RAW, Downsampler.RES_5M}) {
       long to = Downsampler.nextResolution(from);
       // Sources already covered at the target resolution.
@@ -335,21 +494,36 @@ public final class Compactor {
             || !Downsampler.longEnough(m) || covered.containsAll(sources(m))) {
           continue;
         }
-        Path dir = options.workDir().resolve("downsample-" + m.ulid());
-        IoUtil.deleteTree(dir);
-        Path src = Files.createDirectories(dir.resolve("source"));
-        Path out = Files.createDirectories(dir.resolve("out"));
-        BlockMerger.Result r;
-        try (BlockReader b = BlockReader.open(BucketBlocks.download(bucket, m.ulid(), src))) {
-          r = downsampler.downsample(b, to, out);
+        if (stopRequested.getAsBoolean()) {
+          p.stopped = true;
+          return;
         }
-        BlockUploader.upload(bucket, r.dir());
-        IoUtil.deleteTree(dir);
-        covered.addAll(sources(r.meta()));
-        s.all.put(r.meta().ulid(), r.meta());
-        s.active.put(r.meta().ulid(), r.meta());
-        downsampled.add(r.meta());
-        LOG.log(Level.INFO, "downsampled block " + m.ulid() + " to " + to + " ms as " + r.meta().ulid());
+        Path dir = options.workDir().resolve("downsample-" + m.ulid());
+        try {
+          IoUtil.deleteTree(dir);
+          Path src = Files.createDirectories(dir.resolve("source"));
+          Path out = Files.createDirectories(dir.resolve("out"));
+          BlockMerger.Result r;
+          try (BlockReader b = BlockReader.open(BucketBlocks.download(bucket, m.ulid(), src))) {
+            r = downsampler.downsample(b, to, out, stopRequested);
+          }
+          checkStop();
+          BlockUploader.upload(bucket, r.dir());
+          covered.addAll(sources(r.meta()));
+          s.all.put(r.meta().ulid(), r.meta());
+          s.active.put(r.meta().ulid(), r.meta());
+          p.downsampled.add(r.meta());
+          LOG.log(Level.INFO, "downsampled block " + m.ulid() + " to " + to + " ms as " + r.meta().ulid());
+        } catch (CancellationException e) {
+          p.stopped = true;
+          return;
+        } catch (IOException | RuntimeException e) {
+          String msg = "downsample block " + m.ulid() + " to " + to + " ms: " + e.getMessage();
+          LOG.log(Level.ERROR, msg + "; the other blocks go on", e);
+          p.failures.add(msg);
+        } finally {
+          deleteQuietly(dir);
+        }
       }
     }
   }

@@ -23,6 +23,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
 import java.util.random.RandomGenerator;
 
 /**
@@ -97,6 +99,15 @@ public final class Downsampler {
    * for a 5m block) as a new block under {@code outDir}.
    */
   public BlockMerger.Result downsample(BlockReader source, long resolution, Path outDir) throws IOException {
+    return downsample(source, resolution, outDir, () -> false);
+  }
+
+  /**
+   * Like {@link #downsample(BlockReader, long, Path)}, polling {@code cancelled} between series:
+   * once it answers true the unfinished block is removed and {@link CancellationException} thrown.
+   */
+  public BlockMerger.Result downsample(BlockReader source, long resolution, Path outDir, BooleanSupplier cancelled)
+      throws IOException {
     long from = source.meta().resolution();
     if (nextResolution(from) != resolution) {
       throw new IllegalArgumentException("downsample block " + source.id() + " of resolution " + from
@@ -111,6 +122,9 @@ public final class Downsampler {
     try (BlockWriter w = BlockWriter.create(outDir, id, writerOptions)) {
       List<BlockWriter.Chunk> out = new ArrayList<>();
       source.forEachSeries((ref, series) -> {
+        if (cancelled.getAsBoolean()) {
+          throw new CancellationException("downsample block " + source.id() + ": stop requested");
+        }
         out.clear();
         try {
           for (int i = 1; i < series.chunkCount(); i++) {
@@ -165,45 +179,13 @@ public final class Downsampler {
     return x;
   }
 
-  /** Per-window state: window sums and the running counter of a batch. */
+  /** The aggregates of the window being emitted, and the batch's running counter. */
   private static final class Aggregator {
-    long total;
     double count;
     double sum;
     double min;
     double max;
     double counter;
-    double last;
-
-    void resetBatch() {
-      total = 0;
-      resetWindow();
-    }
-
-    void resetWindow() {
-      count = 0;
-      sum = 0;
-      min = Double.MAX_VALUE;
-      max = -Double.MAX_VALUE;
-    }
-
-    void add(double v) {
-      if (total > 0) {
-        counter += v < last ? v : v - last;
-      } else {
-        counter = v;
-      }
-      last = v;
-      sum += v;
-      count++;
-      total++;
-      if (v < min) {
-        min = v;
-      }
-      if (v > max) {
-        max = v;
-      }
-    }
   }
 
   /** What a window yields: 0 count, 1 sum, 2 min, 3 max, 4 counter. */
@@ -251,12 +233,21 @@ public final class Downsampler {
 
     void expand(RawChunk raw, String what) throws IOException {
       xor.reset(raw.data(), 0, raw.data().length);
-      expand(what);
-    }
-
-    void expand(String what) throws IOException {
-      while (xor.next()) {
-        append(xor.timestamp(), xor.value());
+      // Bulk decoding: the decoder state stays in registers for the whole chunk.
+      int want = xor.numSamples();
+      if (ts.length - n < want) {
+        int cap = Math.max(ts.length * 2, n + want);
+        ts = Arrays.copyOf(ts, cap);
+        vs = Arrays.copyOf(vs, cap);
+      }
+      while (true) {
+        int got = xor.next(ts, vs, n, ts.length - n);
+        n += got;
+        if (got == 0 || n < ts.length) {
+          break;
+        }
+        ts = Arrays.copyOf(ts, n * 2);
+        vs = Arrays.copyOf(vs, n * 2);
       }
       String err = xor.error();
       if (err != null) {
@@ -329,21 +320,50 @@ public final class Downsampler {
     }
 
     long batch(long[] t, double[] v, int m, int only, int from) {
-      long nextT = -1;
+      // One window at a time with the sums in locals (registers); the aggregator is filled only
+      // when a window is emitted. The counter runs over the whole batch, resets applied.
       long lastT = t[m - 1];
-      aggr.resetBatch();
-      for (int i = 0; i < m; i++) {
-        if (t[i] > nextT) {
-          if (nextT != -1) {
-            emit(nextT, only, from);
-          }
-          aggr.resetWindow();
-          nextT = Math.min(windowEnd(t[i], resolution), lastT);
+      long res = resolution;
+      double counter = 0;
+      double last = 0;
+      long nextT = -1;
+      int i = 0;
+      while (i < m) {
+        long end = Math.min(windowEnd(t[i], res), lastT);
+        double count = 0;
+        double sum = 0;
+        double min = Double.MAX_VALUE;
+        double max = -Double.MAX_VALUE;
+        if (i == 0) {
+          counter = v[0];
+          last = v[0];
+          sum = v[0];
+          count = 1;
+          min = v[0] < min ? v[0] : min;
+          max = v[0] > max ? v[0] : max;
+          i = 1;
         }
-        aggr.add(v[i]);
-      }
-      if (aggr.total > 0) {
-        emit(nextT, only, from);
+        for (; i < m && t[i] <= end; i++) {
+          double x = v[i];
+          counter += x < last ? x : x - last;
+          last = x;
+          sum += x;
+          count++;
+          if (x < min) {
+            min = x;
+          }
+          if (x > max) {
+            max = x;
+          }
+        }
+        Aggregator a = aggr;
+        a.count = count;
+        a.sum = sum;
+        a.min = min;
+        a.max = max;
+        a.counter = counter;
+        emit(end, only, from);
+        nextT = end;
       }
       return nextT;
     }

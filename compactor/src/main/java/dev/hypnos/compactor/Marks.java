@@ -15,12 +15,20 @@ import java.time.Instant;
  * Thanos block marker files ({@code pkg/block/metadata/markers.go}): writing and reading {@code
  * deletion-mark.json}, presence of {@code no-compact-mark.json} and {@code no-downsample-mark.json}.
  * A deletion mark is {@code {"id":"<ULID>","version":1,"details":"...","deletion_time":<unix s>}}
- * ({@code details} left out when empty).
+ * ({@code details} left out when empty). A no-compact mark is {@code
+ * {"id":"<ULID>","version":1,"details":"...","no_compact_time":<unix s>,"reason":"..."}}.
  */
 public final class Marks {
   /** Marker format version. */
   public static final int VERSION = 1;
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Thanos's no-compact reason for a block with overlapping (out-of-order) chunks in a series. */
+  public static final String REASON_OUT_OF_ORDER_CHUNKS = "block-index-out-of-order-chunk";
+  /**
+   * No-compact reason for a block whose files do not match their format (bad checksum, truncation,
+   * bad magic); Thanos has no reason of its own for this (it halts), readers take any string.
+   */
+  public static final String REASON_CORRUPTED = "block-corrupted";
 
   private Marks() {}
 
@@ -64,6 +72,41 @@ public final class Marks {
       throw new IOException("read deletion mark " + bucket.name() + ":" + key + ": no deletion_time");
     }
     return Instant.ofEpochSecond(n.path("deletion_time").asLong());
+  }
+
+  /**
+   * Uploads {@code <id>/no-compact-mark.json} as Thanos writes it: the block is then left out of
+   * compaction (and the planner works around it) until the mark is removed.
+   */
+  public static void markNoCompact(Bucket bucket, BlockId id, Instant now, String reason, String details)
+      throws IOException {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("id", id.toString());
+    n.put("version", VERSION);
+    if (!details.isEmpty()) {
+      n.put("details", details);
+    }
+    n.put("no_compact_time", now.getEpochSecond());
+    n.put("reason", reason);
+    byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n);
+    bucket.upload(id + "/" + BucketBlocks.NO_COMPACT_MARK, new ByteArrayInputStream(bytes), bytes.length);
+  }
+
+  /**
+   * The reason field of a block's no-compact mark.
+   *
+   * @throws dev.hypnos.core.objstore.ObjectNotFoundException when the block has no such mark
+   */
+  public static String noCompactReason(Bucket bucket, BlockId id) throws IOException {
+    String key = id + "/" + BucketBlocks.NO_COMPACT_MARK;
+    JsonNode n;
+    try (InputStream in = bucket.get(key)) {
+      n = JSON.readTree(in);
+    }
+    if (n == null || !n.isObject()) {
+      throw new IOException("read no-compact mark " + bucket.name() + ":" + key + ": not a JSON object");
+    }
+    return n.path("reason").asText();
   }
 
   public static boolean hasNoCompactMark(Bucket bucket, BlockId id) throws IOException {

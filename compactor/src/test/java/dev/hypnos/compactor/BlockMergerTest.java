@@ -100,7 +100,10 @@ class BlockMergerTest {
       sourceChunks.addAll(chunkBytes(p));
     }
     assertThat(chunkBytes(result.dir())).containsExactlyInAnyOrderElementsOf(sourceChunks);
-    assertThat(m.thanos()).isNull();
+    // Plain Prometheus sources count as blocks without external labels; the result gets a section.
+    assertThat(m.thanos()).isNotNull();
+    assertThat(m.thanos().labels()).isEmpty();
+    assertThat(m.thanos().source()).isEqualTo(BlockMerger.SOURCE);
     try (BlockReader b = BlockReader.open(result.dir())) {
       assertThat(b.meta()).isEqualTo(m);
     }
