@@ -18,12 +18,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
 
 /**
@@ -293,16 +289,5 @@ final class E2eSupport {
       }
       return out;
     }
-  }
-
-  /** The first group of {@code pattern} in {@code text}, or null. */
-  static @Nullable String find(Pattern pattern, String text) {
-    Matcher m = pattern.matcher(text);
-    return m.find() ? m.group(1) : null;
-  }
-
-  /** A latch that is already open, for code paths that want one. */
-  static CountDownLatch opened() {
-    return new CountDownLatch(0);
   }
 }

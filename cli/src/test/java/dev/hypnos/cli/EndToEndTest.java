@@ -80,7 +80,7 @@ class EndToEndTest {
   /** Targets scraped by cluster A: itself, its sidecar, query, store, compact. */
   static final int TARGETS_A = 5;
 
-  @TempDir Path dir;
+  @TempDir static Path dir;
 
   S3Proxy s3;
   Dnsmasq dns;
@@ -98,6 +98,7 @@ class EndToEndTest {
   String storeAddress;
   String sidecarAAddress;
   String sidecarB0Address;
+  final Map<String, Integer> ports = new LinkedHashMap<>();
   long promBReadyMs;
   long suiteStartMs;
 
@@ -116,7 +117,7 @@ class EndToEndTest {
         + "\n  region: us-east-1\n  access_key: " + s3.accessKey() + "\n  secret_key: " + s3.secretKey()
         + "\n  insecure: true\n");
 
-    Map<String, Integer> port = new LinkedHashMap<>();
+    Map<String, Integer> port = ports;
     for (String n : List.of("promA", "promB0", "promB1", "sidecarA.grpc", "sidecarA.http", "sidecarB0.grpc",
         "sidecarB0.http", "sidecarB1.grpc", "sidecarB1.http", "store.grpc", "store.http", "query.http", "query.grpc",
         "compact.http")) {
@@ -419,20 +420,11 @@ class EndToEndTest {
   // ---- helpers ----
 
   private String storeHttp() {
-    return "http://127.0.0.1:" + portOf(store);
+    return "http://127.0.0.1:" + ports.get("store.http");
   }
 
   private String compactHttp() {
-    return "http://127.0.0.1:" + portOf(compact);
-  }
-
-  private static String portOf(HypnosProcess p) {
-    for (String a : p.process.info().arguments().orElse(new String[0])) {
-      if (a.startsWith("--http-address=127.0.0.1:")) {
-        return a.substring("--http-address=127.0.0.1:".length());
-      }
-    }
-    throw new AssertionError("no --http-address among the arguments of " + p.name);
+    return "http://127.0.0.1:" + ports.get("compact.http");
   }
 
   private long rangeSeconds(long nowMs) {
