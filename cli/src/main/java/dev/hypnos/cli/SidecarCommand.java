@@ -98,37 +98,49 @@ public final class SidecarCommand implements Callable<Integer> {
       LOG.info("sidecar for {} with external labels {}", prometheusUrl, store.externalLabels());
       Bucket bucket = null;
       AutoCloseable shipping = null;
-      Shipper shipper = null;
-      if (objstoreConfig != null) {
-        bucket = Buckets.open(objstoreConfig);
-        shipper = new Shipper(tsdbPath, bucket, store::externalLabels, uploadCompacted, Clock.systemUTC());
-        shipping = shipper.runEvery(parseDuration(shipperInterval));
-      }
-      Server grpc = GrpcServers.start(grpcListen,
-          List.of(new StoreGrpcService(store), new InfoGrpcService(store, InfoGrpcService.COMPONENT_SIDECAR)), tls);
-      ReadinessCheck prometheusReady = () -> client.ready()
-          ? Optional.empty() : Optional.of("Prometheus at " + prometheusUrl + " is not ready");
-      OpsHttpServer http = OpsHttpServer.start(httpListen, registry(client, shipper), prometheusReady);
-      LOG.info("listening: gRPC {} ({}) HTTP {}", grpc.getPort(), tls == null ? "plaintext" : "TLS", http.address());
-      grpcPort = grpc.getPort();
-      httpPort = http.address().getPort();
-      Thread hook = new Thread(stop::countDown, "sidecar-shutdown");
-      Runtime.getRuntime().addShutdownHook(hook);
-      started.countDown();
-      stop.await();
+      Server grpc = null;
+      OpsHttpServer http = null;
       try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // the JVM is already exiting
-      }
-      http.markNotReady("shutting down");
-      GrpcServers.shutdown(grpc, Duration.ofSeconds(10));
-      http.close();
-      if (shipping != null) {
-        shipping.close();
-      }
-      if (bucket != null) {
-        bucket.close();
+        Shipper shipper = null;
+        if (objstoreConfig != null) {
+          bucket = Buckets.open(objstoreConfig);
+          shipper = new Shipper(tsdbPath, bucket, store::externalLabels, uploadCompacted, Clock.systemUTC());
+          shipping = shipper.runEvery(parseDuration(shipperInterval));
+        }
+        grpc = GrpcServers.start(grpcListen,
+            List.of(new StoreGrpcService(store), new InfoGrpcService(store, InfoGrpcService.COMPONENT_SIDECAR)), tls);
+        ReadinessCheck prometheusReady = () -> client.ready()
+            ? Optional.empty() : Optional.of("Prometheus at " + prometheusUrl + " is not ready");
+        http = OpsHttpServer.start(httpListen, registry(client, shipper), prometheusReady);
+        LOG.info("listening: gRPC {} ({}) HTTP {}", grpc.getPort(), tls == null ? "plaintext" : "TLS", http.address());
+        grpcPort = grpc.getPort();
+        httpPort = http.address().getPort();
+        Thread hook = new Thread(stop::countDown, "sidecar-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        started.countDown();
+        stop.await();
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+          // the JVM is already exiting
+        }
+      } finally {
+        // readiness fails first so that load balancers stop sending calls, then gRPC drains
+        if (http != null) {
+          http.markNotReady("shutting down");
+        }
+        if (grpc != null) {
+          GrpcServers.shutdown(grpc, Duration.ofSeconds(10));
+        }
+        if (http != null) {
+          http.close();
+        }
+        if (shipping != null) {
+          shipping.close();
+        }
+        if (bucket != null) {
+          bucket.close();
+        }
       }
     }
     return 0;

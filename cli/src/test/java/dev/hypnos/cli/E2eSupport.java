@@ -255,13 +255,16 @@ final class E2eSupport {
       return dir.resolve("ca.pem");
     }
 
-    /** A server certificate whose only subject alternative name is {@code DNS:dnsName}. */
+    /**
+     * A certificate (for servers and clients) whose only subject alternative name is {@code
+     * DNS:dnsName}; returns the certificate and key files.
+     */
     Path[] issueDnsOnly(String name, String dnsName) throws IOException, InterruptedException {
       Path key = dir.resolve(name + ".key");
       Path csr = dir.resolve(name + ".csr");
       Path pem = dir.resolve(name + ".pem");
       Path ext = dir.resolve(name + ".ext");
-      Files.writeString(ext, "subjectAltName=DNS:" + dnsName + "\nextendedKeyUsage=serverAuth\n"
+      Files.writeString(ext, "subjectAltName=DNS:" + dnsName + "\nextendedKeyUsage=serverAuth,clientAuth\n"
           + "keyUsage=critical,digitalSignature\n");
       openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key.toString(),
           "-out", csr.toString(), "-subj", "/CN=" + dnsName);
