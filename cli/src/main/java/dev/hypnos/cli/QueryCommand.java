@@ -9,6 +9,7 @@ import dev.hypnos.sidecarclient.ActiveStore;
 import dev.hypnos.sidecarclient.EndpointDiscovery;
 import dev.hypnos.sidecarclient.EndpointSet;
 import dev.hypnos.sidecarclient.Endpoints;
+import dev.hypnos.sidecarclient.dns.DnsResolver;
 import dev.hypnos.storeapi.GrpcServers;
 import dev.hypnos.storeapi.InfoGrpcService;
 import dev.hypnos.storeapi.StoreGrpcService;
@@ -57,6 +58,13 @@ public final class QueryCommand implements Callable<Integer> {
 
   @Option(names = "--endpoint.sd-config-file", description = "Thanos endpoint sd-config YAML file.")
   @Nullable Path sdConfigFile;
+
+  @Option(names = "--store.sd-dns-interval", defaultValue = "30s", description = "How often DNS specs are resolved again.")
+  String dnsInterval;
+
+  @Option(names = "--store.sd-dns-server", hidden = true,
+      description = "Ask this DNS server (host:port) instead of /etc/resolv.conf's, e.g. a dnsmasq on loopback in tests.")
+  @Nullable String dnsServer;
 
   @Option(names = "--query.replica-label", split = ",", description = "Labels that tell HA replicas apart; deduplicated by. Repeatable.")
   List<String> replicaLabels = new ArrayList<>();
@@ -131,8 +139,12 @@ public final class QueryCommand implements Callable<Integer> {
     strictEndpoints.forEach(db::strictEndpoint);
     sdFiles.forEach(db::fileSd);
     db.sdConfigFile(sdConfigFile);
+    if (dnsServer != null) {
+      db.resolver(DnsResolver.usingServer(DnsResolver.parseServer(dnsServer)));
+    }
+    Duration discoveryInterval = Duration.ofMillis(Durations.parseMillis(dnsInterval));
     EndpointSet set = new EndpointSet(InstantSource.system(), Endpoints.DEFAULT_INFO_TIMEOUT);
-    Endpoints eps = Endpoints.create(db.build(), set, Endpoints.DEFAULT_DISCOVERY_INTERVAL, Endpoints.DEFAULT_HEALTH_INTERVAL);
+    Endpoints eps = Endpoints.create(db.build(), set, discoveryInterval, Endpoints.DEFAULT_HEALTH_INTERVAL);
     eps.start();
 
     Supplier<List<ProxyStore.Member>> members = () -> {

@@ -1,24 +1,29 @@
 package dev.hypnos.cli;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.hypnos.core.objstore.Bucket;
 import dev.hypnos.core.objstore.Buckets;
+import dev.hypnos.core.server.HostPort;
+import dev.hypnos.core.server.OpsHttpServer;
+import dev.hypnos.core.server.ReadinessCheck;
 import dev.hypnos.sidecar.PrometheusClient;
 import dev.hypnos.sidecar.PrometheusStore;
 import dev.hypnos.sidecar.Shipper;
+import dev.hypnos.storeapi.GrpcServerTls;
 import dev.hypnos.storeapi.GrpcServers;
 import dev.hypnos.storeapi.InfoGrpcService;
 import dev.hypnos.storeapi.StoreGrpcService;
 import io.grpc.Server;
-import java.io.IOException;
-import java.io.OutputStream;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.jspecify.annotations.Nullable;
@@ -30,7 +35,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code hypnos sidecar}: the Store API over a Prometheus server's remote read, and the shipper
  * uploading its blocks when an object storage configuration is given. Probes and {@code /metrics}
- * on the HTTP address.
+ * on the HTTP address ({@link OpsHttpServer}); {@code /-/ready} fails while Prometheus does not
+ * answer its own {@code /-/ready}. The Store API is served over TLS with
+ * {@code --grpc-server-tls-cert} and {@code --grpc-server-tls-key}.
  */
 @Command(name = "sidecar", mixinStandardHelpOptions = true,
     description = "Serve a Prometheus server's data over the Store API and ship its blocks to object storage.")
@@ -69,70 +76,114 @@ public final class SidecarCommand implements Callable<Integer> {
   volatile int grpcPort;
   volatile int httpPort;
 
+  @Option(names = "--grpc-server-tls-cert", paramLabel = "FILE",
+      description = "PEM certificate chain for the Store API; with --grpc-server-tls-key, gRPC is served over TLS.")
+  @Nullable Path tlsCert;
+
+  @Option(names = "--grpc-server-tls-key", paramLabel = "FILE",
+      description = "Unencrypted PKCS#8 PEM key of --grpc-server-tls-cert.")
+  @Nullable Path tlsKey;
+
+  @Option(names = "--grpc-server-tls-client-ca", paramLabel = "FILE",
+      description = "PEM CA bundle for client certificates; when set, clients must present one (mutual TLS).")
+  @Nullable Path tlsClientCa;
+
   @Override
   public Integer call() throws Exception {
+    GrpcServerTls tls = serverTls(tlsCert, tlsKey, tlsClientCa);
+    InetSocketAddress grpcListen = HostPort.parse("--grpc-address", grpcAddress);
+    InetSocketAddress httpListen = HostPort.parse("--http-address", httpAddress);
     PrometheusClient client = PrometheusClient.create(prometheusUrl);
     try (PrometheusStore store = PrometheusStore.start(client, tsdbPath, parseDuration(configInterval), true)) {
       LOG.info("sidecar for {} with external labels {}", prometheusUrl, store.externalLabels());
       Bucket bucket = null;
       AutoCloseable shipping = null;
-      Shipper shipper = null;
-      if (objstoreConfig != null) {
-        bucket = Buckets.open(objstoreConfig);
-        shipper = new Shipper(tsdbPath, bucket, store::externalLabels, uploadCompacted, Clock.systemUTC());
-        shipping = shipper.runEvery(parseDuration(shipperInterval));
-      }
-      Server grpc = GrpcServers.start(grpcAddress,
-          List.of(new StoreGrpcService(store), new InfoGrpcService(store, InfoGrpcService.COMPONENT_SIDECAR)));
-      HttpServer http = HttpServer.create(GrpcServers.parseAddress(httpAddress), 0);
-      Shipper s = shipper;
-      http.createContext("/-/healthy", ex -> reply(ex, 200, "OK\n"));
-      http.createContext("/-/ready", ex -> {
-        if (client.ready()) {
-          reply(ex, 200, "OK\n");
-        } else {
-          reply(ex, 503, "Prometheus at " + prometheusUrl + " is not ready\n");
-        }
-      });
-      http.createContext("/metrics", ex -> {
-        String text = "# TYPE hypnos_sidecar_prometheus_up gauge\nhypnos_sidecar_prometheus_up " + (client.ready() ? 1 : 0) + "\n";
-        if (s != null) {
-          text += s.metrics().toPrometheusText();
-        }
-        reply(ex, 200, text);
-      });
-      http.start();
-      LOG.info("listening: gRPC {} HTTP {}", grpc.getPort(), http.getAddress());
-      grpcPort = grpc.getPort();
-      httpPort = http.getAddress().getPort();
-      Thread hook = new Thread(stop::countDown, "sidecar-shutdown");
-      Runtime.getRuntime().addShutdownHook(hook);
-      started.countDown();
-      stop.await();
+      Server grpc = null;
+      OpsHttpServer http = null;
       try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // the JVM is already exiting
-      }
-      http.stop(1);
-      GrpcServers.shutdown(grpc, Duration.ofSeconds(10));
-      if (shipping != null) {
-        shipping.close();
-      }
-      if (bucket != null) {
-        bucket.close();
+        Shipper shipper = null;
+        if (objstoreConfig != null) {
+          bucket = Buckets.open(objstoreConfig);
+          shipper = new Shipper(tsdbPath, bucket, store::externalLabels, uploadCompacted, Clock.systemUTC());
+          shipping = shipper.runEvery(parseDuration(shipperInterval));
+        }
+        grpc = GrpcServers.start(grpcListen,
+            List.of(new StoreGrpcService(store), new InfoGrpcService(store, InfoGrpcService.COMPONENT_SIDECAR)), tls);
+        ReadinessCheck prometheusReady = () -> client.ready()
+            ? Optional.empty() : Optional.of("Prometheus at " + prometheusUrl + " is not ready");
+        http = OpsHttpServer.start(httpListen, registry(client, shipper), prometheusReady);
+        LOG.info("listening: gRPC {} ({}) HTTP {}", grpc.getPort(), tls == null ? "plaintext" : "TLS", http.address());
+        grpcPort = grpc.getPort();
+        httpPort = http.address().getPort();
+        Thread hook = new Thread(stop::countDown, "sidecar-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        started.countDown();
+        stop.await();
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+          // the JVM is already exiting
+        }
+      } finally {
+        // readiness fails first so that load balancers stop sending calls, then gRPC drains
+        if (http != null) {
+          http.markNotReady("shutting down");
+        }
+        if (grpc != null) {
+          GrpcServers.shutdown(grpc, Duration.ofSeconds(10));
+        }
+        if (http != null) {
+          http.close();
+        }
+        if (shipping != null) {
+          shipping.close();
+        }
+        if (bucket != null) {
+          bucket.close();
+        }
       }
     }
     return 0;
   }
 
-  private static void reply(HttpExchange ex, int status, String body) throws IOException {
-    byte[] b = body.getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-    ex.sendResponseHeaders(status, b.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(b);
+  /** TLS for the Store API from the three flags; null when neither certificate nor key is given. */
+  static @Nullable GrpcServerTls serverTls(@Nullable Path cert, @Nullable Path key, @Nullable Path clientCa) {
+    if (cert == null && key == null) {
+      if (clientCa != null) {
+        throw new IllegalArgumentException("--grpc-server-tls-client-ca needs --grpc-server-tls-cert and --grpc-server-tls-key");
+      }
+      return null;
     }
+    if (cert == null || key == null) {
+      throw new IllegalArgumentException("--grpc-server-tls-cert and --grpc-server-tls-key go together; only "
+          + (cert == null ? "--grpc-server-tls-key" : "--grpc-server-tls-cert") + " was given");
+    }
+    return new GrpcServerTls(cert, key, clientCa);
+  }
+
+  /** JVM metrics, whether Prometheus answers, and the shipper's counters under Thanos's names. */
+  private static PrometheusRegistry registry(PrometheusClient client, @Nullable Shipper shipper) {
+    PrometheusRegistry registry = new PrometheusRegistry();
+    JvmMetrics.builder().register(registry);
+    GaugeWithCallback.builder().name("hypnos_sidecar_prometheus_up")
+        .help("1 when Prometheus answered /-/ready with 200 at this scrape, else 0.")
+        .callback(cb -> cb.call(client.ready() ? 1 : 0))
+        .register(registry);
+    if (shipper != null) {
+      CounterWithCallback.builder().name("thanos_shipper_uploads")
+          .help("Blocks uploaded to object storage.")
+          .callback(cb -> cb.call(shipper.metrics().uploads())).register(registry);
+      CounterWithCallback.builder().name("thanos_shipper_upload_failures")
+          .help("Block uploads that failed; each is tried again next round.")
+          .callback(cb -> cb.call(shipper.metrics().uploadFailures())).register(registry);
+      CounterWithCallback.builder().name("thanos_shipper_dir_syncs")
+          .help("Shipper rounds over the TSDB directory.")
+          .callback(cb -> cb.call(shipper.metrics().syncs())).register(registry);
+      CounterWithCallback.builder().name("thanos_shipper_dir_sync_failures")
+          .help("Shipper rounds that could not read or write the TSDB directory or its state file.")
+          .callback(cb -> cb.call(shipper.metrics().syncFailures())).register(registry);
+    }
+    return registry;
   }
 
   /** Go-style durations: {@code 30s}, {@code 5m}, {@code 1h}, {@code 500ms}. */

@@ -78,15 +78,7 @@ public final class Shipper {
   }
 
   /** Counters since start: uploaded blocks, failed uploads, rounds, failed rounds. */
-  public record Metrics(long uploads, long uploadFailures, long syncs, long syncFailures) {
-    /** The counters in the Prometheus text format, with Thanos's metric names. */
-    public String toPrometheusText() {
-      return "# TYPE thanos_shipper_uploads_total counter\nthanos_shipper_uploads_total " + uploads + "\n"
-          + "# TYPE thanos_shipper_upload_failures_total counter\nthanos_shipper_upload_failures_total " + uploadFailures + "\n"
-          + "# TYPE thanos_shipper_dir_syncs_total counter\nthanos_shipper_dir_syncs_total " + syncs + "\n"
-          + "# TYPE thanos_shipper_dir_sync_failures_total counter\nthanos_shipper_dir_sync_failures_total " + syncFailures + "\n";
-    }
-  }
+  public record Metrics(long uploads, long uploadFailures, long syncs, long syncFailures) {}
 
   /**
    * @param externalLabels the labels to record in each block (read when a block is shipped); must

@@ -5,11 +5,17 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Starts gRPC servers and plaintext client channels the way Thanos configures them: messages of
@@ -59,7 +65,21 @@ public final class GrpcServers {
 
   /** Like {@link #start(String, List)} with a resolved address. */
   public static Server start(InetSocketAddress address, List<? extends BindableService> services) throws IOException {
+    return start(address, services, null);
+  }
+
+  /**
+   * Like {@link #start(String, List)}, serving TLS when {@code tls} is given (plaintext otherwise).
+   *
+   * @throws IOException when the address cannot be bound or the certificate, key or client CA
+   *     cannot be read; the message names the file
+   */
+  public static Server start(InetSocketAddress address, List<? extends BindableService> services, @Nullable GrpcServerTls tls)
+      throws IOException {
     NettyServerBuilder b = NettyServerBuilder.forAddress(address).maxInboundMessageSize(Integer.MAX_VALUE);
+    if (tls != null) {
+      b.sslContext(sslContext(tls));
+    }
     for (BindableService s : services) {
       b.addService(s);
     }
@@ -67,6 +87,30 @@ public final class GrpcServers {
       return b.build().start();
     } catch (IOException e) {
       throw new IOException("start gRPC server on " + address + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static SslContext sslContext(GrpcServerTls tls) throws IOException {
+    SslContextBuilder ssl;
+    try {
+      ssl = GrpcSslContexts.forServer(tls.certFile().toFile(), tls.keyFile().toFile());
+    } catch (IllegalArgumentException e) {
+      throw new IOException("load gRPC server TLS certificate " + tls.certFile() + " with key " + tls.keyFile()
+          + " (the key must be unencrypted PKCS#8 PEM): " + e.getMessage(), e);
+    }
+    Path ca = tls.clientCaFile();
+    if (ca != null) {
+      try {
+        ssl.trustManager(ca.toFile()).clientAuth(ClientAuth.REQUIRE);
+      } catch (IllegalArgumentException e) {
+        throw new IOException("load gRPC server TLS client CA " + ca + ": " + e.getMessage(), e);
+      }
+    }
+    try {
+      return ssl.build();
+    } catch (javax.net.ssl.SSLException e) {
+      throw new IOException("build gRPC server TLS from certificate " + tls.certFile() + " and key " + tls.keyFile()
+          + ": " + e.getMessage(), e);
     }
   }
 

@@ -26,12 +26,14 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PrometheusServer implements AutoCloseable {
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
-  private final Process process;
+  private final List<String> command;
   private final Path dataDir;
   private final Path logFile;
   private final int port;
+  private volatile Process process;
 
-  private PrometheusServer(Process process, Path dataDir, Path logFile, int port) {
+  private PrometheusServer(List<String> command, Process process, Path dataDir, Path logFile, int port) {
+    this.command = List.copyOf(command);
     this.process = process;
     this.dataDir = dataDir;
     this.logFile = logFile;
@@ -58,12 +60,20 @@ public final class PrometheusServer implements AutoCloseable {
    * @param extraFlags more command-line flags, e.g. {@code --storage.tsdb.min-block-duration=5m}
    */
   public static PrometheusServer start(Path dataDir, Labels externalLabels, List<String> extraFlags) throws IOException {
+    return start(dataDir, freePort(), configYaml(externalLabels), extraFlags);
+  }
+
+  /**
+   * Starts Prometheus on {@code dataDir} listening on {@code 127.0.0.1:port} with the given
+   * configuration file content (scrape configs, external labels), and waits until it is ready.
+   */
+  public static PrometheusServer start(Path dataDir, int port, String configYaml, List<String> extraFlags)
+      throws IOException {
     Path exe = require();
     Files.createDirectories(dataDir);
     Path work = Files.createTempDirectory("hypnos-prometheus");
     Path config = work.resolve("prometheus.yml");
-    writeConfig(config, externalLabels);
-    int port = freePort();
+    Files.writeString(config, configYaml, StandardCharsets.UTF_8);
     Path log = work.resolve("prometheus.log");
     List<String> cmd = new ArrayList<>(List.of(exe.toString(),
         "--config.file=" + config,
@@ -72,12 +82,7 @@ public final class PrometheusServer implements AutoCloseable {
         "--web.listen-address=127.0.0.1:" + port,
         "--web.enable-lifecycle"));
     cmd.addAll(extraFlags);
-    Process p = new ProcessBuilder(cmd)
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-        .start();
-    PrometheusServer server = new PrometheusServer(p, dataDir, log, port);
+    PrometheusServer server = new PrometheusServer(cmd, launch(cmd, log), dataDir, log, port);
     try {
       server.awaitReady();
     } catch (IOException | RuntimeException e) {
@@ -87,7 +92,47 @@ public final class PrometheusServer implements AutoCloseable {
     return server;
   }
 
-  private static void writeConfig(Path config, Labels externalLabels) throws IOException {
+  private static Process launch(List<String> cmd, Path log) throws IOException {
+    return new ProcessBuilder(cmd)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+        .start();
+  }
+
+  /**
+   * Stops the process (SIGTERM, then SIGKILL after 20 s) and keeps its data directory,
+   * configuration and port for {@link #restart}.
+   */
+  public void stop() {
+    Process p = process;
+    p.destroy();
+    try {
+      if (!p.waitFor(20, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        p.waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      p.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Starts a stopped server again with the same flags, data and port; waits until ready. */
+  public void restart() throws IOException {
+    if (process.isAlive()) {
+      throw new IllegalStateException("restart Prometheus at " + url() + ": it is still running");
+    }
+    process = launch(command, logFile);
+    awaitReady();
+  }
+
+  /** Whether the process runs. */
+  public boolean isRunning() {
+    return process.isAlive();
+  }
+
+  private static String configYaml(Labels externalLabels) {
     StringBuilder yml = new StringBuilder("global:\n  scrape_interval: 15s\n");
     if (!externalLabels.isEmpty()) {
       yml.append("  external_labels:\n");
@@ -97,7 +142,7 @@ public final class PrometheusServer implements AutoCloseable {
         yml.append('\n');
       }
     }
-    Files.writeString(config, yml, StandardCharsets.UTF_8);
+    return yml.toString();
   }
 
   /**
@@ -105,7 +150,7 @@ public final class PrometheusServer implements AutoCloseable {
    * ({@code POST /-/reload}; the server runs with {@code --web.enable-lifecycle}).
    */
   public void reloadWithExternalLabels(Labels externalLabels) throws IOException {
-    writeConfig(logFile.resolveSibling("prometheus.yml"), externalLabels);
+    Files.writeString(logFile.resolveSibling("prometheus.yml"), configYaml(externalLabels), StandardCharsets.UTF_8);
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     try {
       HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url() + "/-/reload"))
@@ -149,7 +194,8 @@ public final class PrometheusServer implements AutoCloseable {
     throw new IOException("start Prometheus at " + url() + ": not ready after " + READY_TIMEOUT + ": " + output());
   }
 
-  private static int freePort() throws IOException {
+  /** A free TCP port on loopback (free when asked; another process may take it before it is used). */
+  public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
@@ -180,16 +226,7 @@ public final class PrometheusServer implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    process.destroy();
-    try {
-      if (!process.waitFor(20, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        process.waitFor(10, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
+    stop();
     Path work = Objects.requireNonNull(logFile.getParent());
     Promtool.deleteTree(work);
   }

@@ -33,7 +33,8 @@ public final class S3Proxy implements AutoCloseable {
   public static final String JAR_PROPERTY = "hypnos.s3proxy.jar";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
-  private final Process process;
+  private volatile Process process;
+  private final List<String> command;
   private final Path workDir;
   private final Path baseDir;
   private final Path logFile;
@@ -41,8 +42,9 @@ public final class S3Proxy implements AutoCloseable {
   private final String accessKey;
   private final String secretKey;
 
-  private S3Proxy(
+  private S3Proxy(List<String> command,
       Process process, Path workDir, Path baseDir, Path logFile, int port, String accessKey, String secretKey) {
+    this.command = List.copyOf(command);
     this.process = process;
     this.workDir = workDir;
     this.baseDir = baseDir;
@@ -74,13 +76,8 @@ public final class S3Proxy implements AutoCloseable {
     }
     List<String> command =
         List.of(javaCommand(), "-Xmx256m", "-jar", jar.toString(), "--properties", propertiesFile.toString());
-    Process process =
-        new ProcessBuilder(command)
-            .directory(workDir.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(logFile.toFile())
-            .start();
-    S3Proxy proxy = new S3Proxy(process, workDir, baseDir, logFile, port, accessKey, secretKey);
+    S3Proxy proxy = new S3Proxy(command, launch(command, workDir, logFile), workDir, baseDir, logFile, port,
+        accessKey, secretKey);
     try {
       proxy.awaitReady();
     } catch (IOException | RuntimeException e) {
@@ -88,6 +85,43 @@ public final class S3Proxy implements AutoCloseable {
       throw e;
     }
     return proxy;
+  }
+
+  private static Process launch(List<String> command, Path workDir, Path logFile) throws IOException {
+    return new ProcessBuilder(command)
+        .directory(workDir.toFile())
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+        .start();
+  }
+
+  /**
+   * Stops the process but keeps the stored objects, the port and the credentials, so that
+   * {@link #restart} brings the same endpoint back: an object store outage for tests.
+   */
+  public void stop() {
+    Process p = process;
+    p.descendants().forEach(ProcessHandle::destroy);
+    p.destroy();
+    try {
+      if (!p.waitFor(10, TimeUnit.SECONDS)) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        p.waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      p.destroyForcibly();
+    }
+  }
+
+  /** Starts a {@link #stop stopped} S3Proxy again on the same port and data; waits until it answers. */
+  public void restart() throws IOException {
+    if (process.isAlive()) {
+      throw new IllegalStateException("restart " + this + ": it is still running");
+    }
+    process = launch(command, workDir, logFile);
+    awaitReady();
   }
 
   private static Path jar() throws IOException {
@@ -229,18 +263,7 @@ public final class S3Proxy implements AutoCloseable {
   /** Stops the process (and any children) and deletes the temporary directory. */
   @Override
   public void close() throws IOException {
-    process.descendants().forEach(ProcessHandle::destroy);
-    process.destroy();
-    try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
-        process.waitFor(10, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      process.destroyForcibly();
-    }
+    stop();
     IoUtil.deleteTree(workDir);
   }
 
