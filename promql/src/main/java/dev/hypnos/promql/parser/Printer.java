@@ -54,13 +54,7 @@ public final class Printer {
         sb.append('[');
         writeRange(sb, m.rangeMs(), m.rangeExpr());
         sb.append(']');
-        if (v.anchored()) {
-          sb.append(" anchored");
-        } else if (v.smoothed()) {
-          sb.append(" smoothed");
-        }
-        writeAt(sb, v.at());
-        writeOffset(sb, v.offsetMs(), v.offsetExpr(), arithAfter);
+        writeModifiers(sb, v, true, arithAfter);
       }
       case SubqueryExpr s -> {
         write(sb, s.expr());
@@ -238,13 +232,51 @@ public final class Printer {
     if (!modifiers) {
       return;
     }
-    writeAt(sb, v.at());
+    writeModifiers(sb, v, false, arithAfter);
+  }
+
+  /**
+   * The @, anchored/smoothed and offset modifiers of {@code v}. Normally in Prometheus's order
+   * (offset last); an offset in sign-chain form followed by an arithmetic operator goes first,
+   * so that the @ or anchored/smoothed keyword after it ends the duration expression, which
+   * would otherwise take in the operator ("x offset + + 1 - 2 @ 0 / y").
+   */
+  private static void writeModifiers(
+      StringBuilder sb, VectorSelector v, boolean extendedFirst, boolean arithAfter) {
+    boolean offsetFirst = arithAfter
+        && signChainForm(v.offsetExpr())
+        && (v.at() != null || v.anchored() || v.smoothed());
+    if (offsetFirst) {
+      writeOffset(sb, v.offsetMs(), v.offsetExpr(), arithAfter);
+    }
+    if (extendedFirst) {
+      writeExtended(sb, v);
+      writeAt(sb, v.at());
+    } else {
+      writeAt(sb, v.at());
+      writeExtended(sb, v);
+    }
+    if (!offsetFirst) {
+      writeOffset(sb, v.offsetMs(), v.offsetExpr(), arithAfter);
+    }
+  }
+
+  private static void writeExtended(StringBuilder sb, VectorSelector v) {
     if (v.anchored()) {
       sb.append(" anchored");
     } else if (v.smoothed()) {
       sb.append(" smoothed");
     }
-    writeOffset(sb, v.offsetMs(), v.offsetExpr(), arithAfter);
+  }
+
+  /** Whether the offset expression is printed after a "+ +" sign chain (see writeOffset). */
+  private static boolean signChainForm(@Nullable DurationExpr expr) {
+    return expr != null
+        && !expr.wrapped()
+        && expr.lhs() != null
+        && expr.op() != Expr.DurationOp.MIN_OF
+        && expr.op() != Expr.DurationOp.MAX_OF
+        && !print(expr).startsWith("(");
   }
 
   /** {@code [a-zA-Z_:][a-zA-Z0-9_:]*}: a metric name that needs no quotes. */
@@ -341,11 +373,7 @@ public final class Printer {
     if (expr != null) {
       sb.append(" offset ");
       String text = print(expr);
-      if (!expr.wrapped()
-          && expr.lhs() != null
-          && expr.op() != Expr.DurationOp.MIN_OF
-          && expr.op() != Expr.DurationOp.MAX_OF
-          && !text.startsWith("(")) {
+      if (signChainForm(expr)) {
         // An unparenthesised arithmetic offset only arises from a leading sign chain such as
         // "offset + -1 - 2"; written plainly it would re-parse as "(x offset -1) - 2".
         sb.append("+ + ");
