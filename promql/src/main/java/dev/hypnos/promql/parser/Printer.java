@@ -271,12 +271,25 @@ public final class Printer {
 
   /** Whether the offset expression is printed after a "+ +" sign chain (see writeOffset). */
   private static boolean signChainForm(@Nullable DurationExpr expr) {
-    return expr != null
-        && !expr.wrapped()
-        && expr.lhs() != null
-        && expr.op() != Expr.DurationOp.MIN_OF
-        && expr.op() != Expr.DurationOp.MAX_OF
-        && !print(expr).startsWith("(");
+    if (expr == null || isPrimary(expr)) {
+      return false;
+    }
+    if (expr.lhs() == null) {
+      // "-step()" or "-(1 + 2)" is read back as a sign applied to one primary; "-1 ^ 2" is not
+      // ("offset -1" would end the offset there).
+      return !(expr.rhs() instanceof DurationExpr d && isPrimary(d))
+          && !(expr.rhs() instanceof NumberLiteral);
+    }
+    return !print(expr).startsWith("(");
+  }
+
+  /** A parenthesised expression, step(), range(), min_of() or max_of(). */
+  private static boolean isPrimary(DurationExpr d) {
+    return d.wrapped()
+        || switch (d.op()) {
+          case STEP, RANGE, MIN_OF, MAX_OF -> true;
+          default -> false;
+        };
   }
 
   /** {@code [a-zA-Z_:][a-zA-Z0-9_:]*}: a metric name that needs no quotes. */

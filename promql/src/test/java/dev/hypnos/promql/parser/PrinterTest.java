@@ -45,6 +45,8 @@ class PrinterTest {
         "x[(1m+2m)*3]|x[(1m + 2m) * 3]",
         "x offset step()|x offset step()",
         "x offset + -1 - 2 @ 3 / y|x offset + + -1 - 2 @ 3.000 / y",
+        "x offset +-110^0|x offset + + -110 ^ 0",
+        "x offset -step()|x offset -step()",
         "x offset + -1 - 2 @ 3 > y|x @ 3.000 offset + + -1 - 2 > y",
         "a + fill(NaN) b|a + fill (NaN) b",
         "a + fill_right(1e-7) b|a + fill_right (1e-07) b",
