@@ -134,6 +134,23 @@ public final class Annotations {
     return metricName.isEmpty() ? s : s + " for metric name " + goQuote(metricName);
   }
 
+  public static String mixedClassicNative(String metricName) {
+    String s = "vector contains a mix of classic and native histograms";
+    return metricName.isEmpty() ? s : s + " for metric name " + goQuote(metricName);
+  }
+
+  public static String mixedFloatsHistograms(String metricName) {
+    return "encountered a mix of histograms and floats for metric name " + goQuote(metricName);
+  }
+
+  public static String mixedFloatsHistogramsAggregation() {
+    return "encountered a mix of histograms and floats for aggregation";
+  }
+
+  public static String histogramIgnoredInAggregation(String aggregation) {
+    return "ignored histogram in " + aggregation + " aggregation";
+  }
+
   public static String sortInRangeQuery() {
     return "sort is ineffective for range queries since results are always ordered by labels";
   }

@@ -1,5 +1,6 @@
 package dev.hypnos.promql.engine;
 
+import dev.hypnos.core.histogram.FloatHistogram;
 import dev.hypnos.core.labels.Labels;
 import dev.hypnos.promql.parser.BinaryOp;
 import dev.hypnos.promql.parser.Expr;
@@ -10,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /** Binary operators on scalars and vectors with Prometheus's vector matching. */
 final class BinaryOps {
@@ -69,6 +71,21 @@ final class BinaryOps {
       boolean returnBool, long ts) {
     List<Sample> out = new ArrayList<>(vec.size());
     for (Sample s : vec) {
+      FloatHistogram h = s.h();
+      if (h != null) {
+        // histogram * scalar, scalar * histogram and histogram / scalar; Prometheus drops the rest
+        FloatHistogram r = null;
+        if (!returnBool && op == BinaryOp.MUL) {
+          r = h.mul(scalar);
+        } else if (!returnBool && op == BinaryOp.DIV && !swap) {
+          r = h.div(scalar);
+        }
+        if (r != null) {
+          Sample named = ev.withDroppedName(s.metric(), ts, 0);
+          out.add(Sample.histogram(named.metric(), ts, r, named.dropName()));
+        }
+        continue;
+      }
       double l = swap ? scalar : s.f();
       double r = swap ? s.f() : scalar;
       double value;
@@ -238,14 +255,24 @@ final class BinaryOps {
       List<Sample> out) {
     double fl = ls.f();
     double fr = rs.f();
+    FloatHistogram hl = ls.h();
+    FloatHistogram hr = rs.h();
     if (swapped) {
       double t = fl;
       fl = fr;
       fr = t;
+      FloatHistogram th = hl;
+      hl = hr;
+      hr = th;
     }
     double value;
     boolean keep;
-    if (op.isComparison()) {
+    FloatHistogram hv = null;
+    if (hl != null || hr != null) {
+      hv = histogramOp(op, fl, fr, hl, hr);
+      keep = hv != null && !returnBool;
+      value = 0;
+    } else if (op.isComparison()) {
       keep = compare(op, fl, fr);
       value = fl;
     } else {
@@ -268,10 +295,51 @@ final class BinaryOps {
             "multiple matches for labels: grouping labels must ensure unique matches");
       }
     }
+    if (hv != null) {
+      if (keep) {
+        out.add(Sample.histogram(metric, ts, hv, false));
+      }
+      return;
+    }
     if (!keep && !returnBool) {
       return;
     }
     out.add(new Sample(metric, ts, value, returnBool && ev.delayedNameRemoval()));
+  }
+
+  /**
+   * The histogram result of {@code op} when at least one side is a histogram, or null when
+   * Prometheus gives no result (incompatible types or bucket layouts, unequal histograms for ==).
+   */
+  private static @Nullable FloatHistogram histogramOp(
+      BinaryOp op, double fl, double fr, @Nullable FloatHistogram hl, @Nullable FloatHistogram hr) {
+    if (hl != null && hr != null) {
+      return switch (op) {
+        case ADD -> addOrNull(hl, hr, 1);
+        case SUB -> addOrNull(hl, hr, -1);
+        case EQLC -> hl.equals(hr) ? hl : null;
+        case NEQ -> hl.equals(hr) ? null : hl;
+        default -> null;
+      };
+    }
+    if (hl != null) {
+      return switch (op) {
+        case MUL -> hl.mul(fr);
+        case DIV -> hl.div(fr);
+        default -> null;
+      };
+    }
+    if (hr != null && op == BinaryOp.MUL) {
+      return hr.mul(fl);
+    }
+    return null;
+  }
+
+  private static @Nullable FloatHistogram addOrNull(FloatHistogram a, FloatHistogram b, double sign) {
+    if (!a.sameBucketLayout(b) || a.schema() != b.schema() || a.zeroThreshold() != b.zeroThreshold()) {
+      return null;
+    }
+    return a.addScaled(b, sign);
   }
 
   private static Labels resultMetric(Evaluator ev, Labels lhs, Labels rhs, BinaryOp op, Expr.VectorMatching m,

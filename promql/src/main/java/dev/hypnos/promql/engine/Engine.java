@@ -141,7 +141,7 @@ public final class Engine {
       Object[] x = dev.hypnos.promql.engine.kernel.RangeKernels.extendFloats(p.t, p.v, p.n, mint, maxt, ms.selector().smoothed());
       if (x != null) {
         long[] t = (long[]) x[0];
-        out.add(new Points(p.metric, t, (double[]) x[1], t.length, p.dropName));
+        out.add(new Points(p.metric, t, (double[]) x[1], t.length, p.ht, p.hs, p.hn, p.dropName));
       }
     }
     return new RangeVal(out);
@@ -154,13 +154,18 @@ public final class Engine {
       for (int i = 0; i < p.n; i++) {
         pts.add(new FPoint(p.t[i], p.v[i]));
       }
-      out.add(new RangeSeries(p.metric, pts));
+      List<HPoint> hpts = new ArrayList<>(p.hn);
+      for (int i = 0; i < p.hn; i++) {
+        hpts.add(new HPoint(p.ht[i], p.hs[i]));
+      }
+      out.add(new RangeSeries(p.metric, pts, hpts));
     }
     return new Matrix(out);
   }
 
   private Matrix rangeEval(Evaluator ev, Expr expr, long start, long end, long step) {
     Map<Labels, List<FPoint>> series = new HashMap<>();
+    Map<Labels, List<HPoint>> histograms = new HashMap<>();
     int total = 0;
     for (long ts = start; ts <= end; ts += step) {
       Object o = ev.eval(expr, ts);
@@ -170,10 +175,16 @@ public final class Engine {
       } else if (o instanceof VecVal v) {
         for (Sample smp : ev.finishVector(v.samples())) {
           List<FPoint> pts = series.computeIfAbsent(smp.metric(), l -> new ArrayList<>());
-          if (!pts.isEmpty() && pts.get(pts.size() - 1).t() == ts) {
+          List<HPoint> hpts = histograms.get(smp.metric());
+          if ((!pts.isEmpty() && pts.get(pts.size() - 1).t() == ts)
+              || (hpts != null && !hpts.isEmpty() && hpts.get(hpts.size() - 1).t() == ts)) {
             throw new QueryException(QueryException.Kind.EXECUTION, "vector cannot contain metrics with the same labelset");
           }
-          pts.add(new FPoint(ts, smp.f()));
+          if (smp.h() != null) {
+            histograms.computeIfAbsent(smp.metric(), l -> new ArrayList<>()).add(new HPoint(ts, smp.h()));
+          } else {
+            pts.add(new FPoint(ts, smp.f()));
+          }
           total++;
         }
       } else {
@@ -183,7 +194,7 @@ public final class Engine {
     }
     TreeMap<Labels, List<FPoint>> sorted = new TreeMap<>(series);
     List<RangeSeries> out = new ArrayList<>(sorted.size());
-    sorted.forEach((l, p) -> out.add(new RangeSeries(l, p)));
+    sorted.forEach((l, p) -> out.add(new RangeSeries(l, p, histograms.getOrDefault(l, List.of()))));
     return new Matrix(out);
   }
 }

@@ -1,6 +1,7 @@
 package dev.hypnos.promql.testscript;
 
 import dev.hypnos.core.chunk.Values;
+import dev.hypnos.core.histogram.FloatHistogram;
 import dev.hypnos.core.labels.Labels;
 import dev.hypnos.core.storage.MemoryStorage;
 import dev.hypnos.promql.engine.Annotations;
@@ -96,6 +97,7 @@ public final class ScriptRunner {
     }
     Engine engine = new Engine(engineOptions(features));
     Map<Labels, TreeMap<Long, Double>> data = new TreeMap<>();
+    Map<Labels, TreeMap<Long, FloatHistogram>> histograms = new TreeMap<>();
     Set<Labels> histogramSeries = new HashSet<>();
     MemoryStorage storage = new MemoryStorage();
     boolean dirty = false;
@@ -104,6 +106,7 @@ public final class ScriptRunner {
       switch (c) {
         case Command.Clear cl -> {
           data.clear();
+          histograms.clear();
           histogramSeries.clear();
           dirty = true;
         }
@@ -123,12 +126,16 @@ public final class ScriptRunner {
               }
             }
           }
+          if (l.withNhcb()) {
+            NhcbConverter.convert(block.values(), l.intervalMs()).forEach((labels, samples) ->
+                histograms.computeIfAbsent(labels, k -> new TreeMap<>()).putAll(samples));
+          }
           dirty = true;
         }
         case Command.Eval e -> {
           if (dirty) {
             storage.clear();
-            data.forEach((labels, samples) -> samples.forEach((t, v) -> storage.append(labels, t, v)));
+            appendAll(storage, data, histograms);
             dirty = false;
           }
           out.add(runEval(name, engine, storage, e, histogramSeries, features.contains(EXTRA_CHECKS)));
@@ -136,6 +143,25 @@ public final class ScriptRunner {
       }
     }
     return out;
+  }
+
+  /** Appends float and histogram samples, per series in time order (a histogram wins a shared timestamp). */
+  private static void appendAll(MemoryStorage storage, Map<Labels, TreeMap<Long, Double>> floats,
+      Map<Labels, TreeMap<Long, FloatHistogram>> histograms) {
+    Set<Labels> all = new java.util.TreeSet<>(floats.keySet());
+    all.addAll(histograms.keySet());
+    for (Labels labels : all) {
+      TreeMap<Long, Object> merged = new TreeMap<>();
+      floats.getOrDefault(labels, new TreeMap<>()).forEach(merged::put);
+      histograms.getOrDefault(labels, new TreeMap<>()).forEach(merged::put);
+      merged.forEach((t, v) -> {
+        if (v instanceof FloatHistogram h) {
+          storage.appendHistogram(labels, t, h);
+        } else {
+          storage.append(labels, t, (Double) v);
+        }
+      });
+    }
   }
 
   private static EvalResult runEval(String file, Engine engine, MemoryStorage storage, Command.Eval e,
@@ -352,6 +378,10 @@ public final class ScriptRunner {
       if (x.slots() < 1 || !x.present()[0]) {
         return "expected no value for " + s.metric();
       }
+      if (s.h() != null) {
+        return "expected float value " + FloatCompare.format(x.values()[0]) + " for " + s.metric()
+            + " but got histogram " + s.h();
+      }
       if (!FloatCompare.equal(x.values()[0], s.f())) {
         return "expected " + FloatCompare.format(x.values()[0]) + " for " + s.metric() + " but got "
             + FloatCompare.format(s.f());
@@ -393,6 +423,9 @@ public final class ScriptRunner {
         return "unexpected metric " + s.metric() + " in result, has " + s.points();
       }
       seen.add(s.metric());
+      if (!s.histograms().isEmpty()) {
+        return "expected float points for " + s.metric() + " but got histograms " + s.histograms();
+      }
       List<FPoint> want = new ArrayList<>();
       for (int i = 0; i < x.slots(); i++) {
         long t = start + i * step;
