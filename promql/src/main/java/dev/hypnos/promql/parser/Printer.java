@@ -461,7 +461,13 @@ public final class Printer {
   }
 
   private static long secondsToMillis(double seconds) {
-    // Prometheus converts via nanoseconds (time.Duration) and prints with millisecond precision.
+    // A whole number of milliseconds (every duration literal) prints exactly. Prometheus converts
+    // via nanoseconds (time.Duration), which loses the last millisecond of durations beyond
+    // about 104 days ("8888888881s" printed as "...48m999ms"); other values go that way too.
+    long ms = Math.round(seconds * 1000);
+    if (ms / 1000.0 == seconds) {
+      return ms;
+    }
     return (long) (seconds * 1e9) / 1_000_000L;
   }
 
