@@ -136,6 +136,26 @@ public final class FloatHistogram {
     return sum;
   }
 
+  /** Index of the first held positive bucket. */
+  public int positiveOffset() {
+    return positiveOffset;
+  }
+
+  /** Counts of the positive buckets from {@link #positiveOffset()} on (a copy). */
+  public double[] positiveBuckets() {
+    return positive.clone();
+  }
+
+  /** Index of the first held negative bucket. */
+  public int negativeOffset() {
+    return negativeOffset;
+  }
+
+  /** Counts of the negative buckets from {@link #negativeOffset()} on (a copy). */
+  public double[] negativeBuckets() {
+    return negative.clone();
+  }
+
   /** The custom bucket bounds (a copy); empty for exponential schemas. */
   public double[] customBounds() {
     return customBounds.clone();

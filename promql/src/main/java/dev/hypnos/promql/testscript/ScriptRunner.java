@@ -8,6 +8,7 @@ import dev.hypnos.promql.engine.Annotations;
 import dev.hypnos.promql.engine.Engine;
 import dev.hypnos.promql.engine.EngineOptions;
 import dev.hypnos.promql.engine.FPoint;
+import dev.hypnos.promql.engine.HPoint;
 import dev.hypnos.promql.engine.Matrix;
 import dev.hypnos.promql.engine.QueryResult;
 import dev.hypnos.promql.engine.RangeSeries;
@@ -121,8 +122,20 @@ public final class ScriptRunner {
             }
             TreeMap<Long, Double> m = data.computeIfAbsent(s.labels(), k -> new TreeMap<>());
             for (int i = 0; i < s.slots(); i++) {
-              if (s.present()[i]) {
-                m.put(i * l.intervalMs(), s.values()[i]);
+              if (!s.present()[i]) {
+                continue;
+              }
+              long t = i * l.intervalMs();
+              FloatHistogram h = s.histogramAt(i);
+              if (h != null) {
+                histograms.computeIfAbsent(s.labels(), k -> new TreeMap<>()).put(t, h);
+                m.remove(t);
+              } else {
+                m.put(t, s.values()[i]);
+                TreeMap<Long, FloatHistogram> hm = histograms.get(s.labels());
+                if (hm != null) {
+                  hm.remove(t);
+                }
               }
             }
           }
@@ -166,8 +179,13 @@ public final class ScriptRunner {
 
   private static EvalResult runEval(String file, Engine engine, MemoryStorage storage, Command.Eval e,
       Set<Labels> histogramSeries, boolean extraChecks) {
-    if (e.expectsHistograms()) {
-      return new EvalResult(file, e.line(), e.expr(), EvalResult.Status.SKIPPED, "native histograms are not supported");
+    for (SeriesLine s : e.expected()) {
+      for (boolean hint : s.hintSet()) {
+        if (hint) {
+          return new EvalResult(file, e.line(), e.expr(), EvalResult.Status.SKIPPED,
+              "counter reset hints of native histograms are not tracked");
+        }
+      }
     }
     try {
       String problem = check(engine, storage, e);
@@ -264,6 +282,12 @@ public final class ScriptRunner {
       for (FPoint p : s.points()) {
         if (p.t() == t) {
           vec.add(new Sample(s.metric(), t, p.f()));
+          break;
+        }
+      }
+      for (HPoint p : s.histograms()) {
+        if (p.t() == t) {
+          vec.add(Sample.histogram(s.metric(), t, p.h(), false));
           break;
         }
       }
@@ -378,9 +402,14 @@ public final class ScriptRunner {
       if (x.slots() < 1 || !x.present()[0]) {
         return "expected no value for " + s.metric();
       }
-      if (s.h() != null) {
-        return "expected float value " + FloatCompare.format(x.values()[0]) + " for " + s.metric()
-            + " but got histogram " + s.h();
+      FloatHistogram wantH = x.histogramAt(0);
+      if (wantH != null || s.h() != null) {
+        if (wantH == null || s.h() == null || !histogramsEqual(wantH, s.h())) {
+          return "expected " + (wantH != null ? wantH : FloatCompare.format(x.values()[0])) + " for " + s.metric()
+              + " but got " + (s.h() != null ? s.h() : FloatCompare.format(s.f()));
+        }
+        seen.add(s.metric());
+        continue;
       }
       if (!FloatCompare.equal(x.values()[0], s.f())) {
         return "expected " + FloatCompare.format(x.values()[0]) + " for " + s.metric() + " but got "
@@ -423,8 +452,22 @@ public final class ScriptRunner {
         return "unexpected metric " + s.metric() + " in result, has " + s.points();
       }
       seen.add(s.metric());
-      if (!s.histograms().isEmpty()) {
-        return "expected float points for " + s.metric() + " but got histograms " + s.histograms();
+      List<HPoint> wantH = new ArrayList<>();
+      for (int i = 0; i < x.slots(); i++) {
+        FloatHistogram h = x.histogramAt(i);
+        if (x.present()[i] && h != null) {
+          wantH.add(new HPoint(start + i * step, h));
+        }
+      }
+      if (wantH.size() != s.histograms().size()) {
+        return "expected " + wantH.size() + " histogram points for " + x.labels() + ", but got " + s.histograms();
+      }
+      for (int i = 0; i < wantH.size(); i++) {
+        HPoint w = wantH.get(i);
+        HPoint g = s.histograms().get(i);
+        if (w.t() != g.t() || !histogramsEqual(w.h(), g.h())) {
+          return "expected histogram point " + w + " for " + x.labels() + ", got " + g;
+        }
       }
       List<FPoint> want = new ArrayList<>();
       for (int i = 0; i < x.slots(); i++) {
@@ -432,7 +475,7 @@ public final class ScriptRunner {
         if (t > end) {
           return "expected " + x.slots() + " points for " + x.labels() + ", but query time range cannot return this many points";
         }
-        if (x.present()[i]) {
+        if (x.present()[i] && x.histogramAt(i) == null) {
           want.add(new FPoint(t, x.values()[i]));
         }
       }
@@ -457,6 +500,37 @@ public final class ScriptRunner {
       }
     }
     return null;
+  }
+
+  /**
+   * Native histograms equal as the Go harness compares them: same schema, zero threshold and
+   * custom bounds, counts, sum, zero count and every non-empty bucket (same index) equal within
+   * the float tolerance.
+   */
+  static boolean histogramsEqual(FloatHistogram exp, FloatHistogram cur) {
+    if (exp.schema() != cur.schema()
+        || !FloatCompare.equal(exp.count(), cur.count())
+        || !FloatCompare.equal(exp.sum(), cur.sum())
+        || !java.util.Arrays.equals(exp.customBounds(), cur.customBounds())
+        || exp.zeroThreshold() != cur.zeroThreshold()
+        || !FloatCompare.equal(exp.zeroCount(), cur.zeroCount())) {
+      return false;
+    }
+    return bucketsMatch(exp.positiveOffset(), exp.positiveBuckets(), cur.positiveOffset(), cur.positiveBuckets())
+        && bucketsMatch(exp.negativeOffset(), exp.negativeBuckets(), cur.negativeOffset(), cur.negativeBuckets());
+  }
+
+  private static boolean bucketsMatch(int offA, double[] a, int offB, double[] b) {
+    int lo = Math.min(offA, offB);
+    int hi = Math.max(offA + a.length, offB + b.length);
+    for (int idx = lo; idx < hi; idx++) {
+      double x = idx - offA >= 0 && idx - offA < a.length ? a[idx - offA] : 0;
+      double y = idx - offB >= 0 && idx - offB < b.length ? b[idx - offB] : 0;
+      if ((x == 0) != (y == 0) || !FloatCompare.equal(x, y)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The final line a CLI prints: {@code N passed, N failed, N skipped}. */
