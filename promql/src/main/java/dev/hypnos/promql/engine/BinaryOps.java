@@ -73,16 +73,21 @@ final class BinaryOps {
     for (Sample s : vec) {
       FloatHistogram h = s.h();
       if (h != null) {
-        // histogram * scalar, scalar * histogram and histogram / scalar; Prometheus drops the rest
-        FloatHistogram r = null;
-        if (!returnBool && op == BinaryOp.MUL) {
-          r = h.mul(scalar);
-        } else if (!returnBool && op == BinaryOp.DIV && !swap) {
-          r = h.div(scalar);
+        HistResult hr = swap ? histogramOp(op, scalar, 0, null, h) : histogramOp(op, 0, scalar, h, null);
+        if (hr.incompatible()) {
+          incompatible(ev, op, swap ? "float" : "histogram", swap ? "histogram" : "float");
+          continue;
         }
-        if (r != null) {
-          Sample named = ev.withDroppedName(s.metric(), ts, 0);
-          out.add(Sample.histogram(named.metric(), ts, r, named.dropName()));
+        Sample named = ev.withDroppedName(s.metric(), ts, 0);
+        if (returnBool) {
+          out.add(new Sample(named.metric(), ts, hr.keep() ? 1 : 0, named.dropName()));
+        } else if (hr.keep()) {
+          FloatHistogram v = op.isComparison() ? h : hr.h();
+          if (changesMetricSchema(op)) {
+            out.add(Sample.histogram(named.metric(), ts, v, named.dropName()));
+          } else {
+            out.add(Sample.histogram(s.metric(), ts, v, s.dropName()));
+          }
         }
         continue;
       }
@@ -269,9 +274,14 @@ final class BinaryOps {
     boolean keep;
     FloatHistogram hv = null;
     if (hl != null || hr != null) {
-      hv = histogramOp(op, fl, fr, hl, hr);
-      keep = hv != null && !returnBool;
-      value = 0;
+      HistResult res = histogramOp(op, fl, fr, hl, hr);
+      if (res.incompatible()) {
+        incompatible(ev, op, hl != null ? "histogram" : "float", hr != null ? "histogram" : "float");
+        return;
+      }
+      keep = res.keep();
+      value = keep ? 1 : 0;
+      hv = returnBool || !keep ? null : res.h();
     } else if (op.isComparison()) {
       keep = compare(op, fl, fr);
       value = fl;
@@ -296,9 +306,7 @@ final class BinaryOps {
       }
     }
     if (hv != null) {
-      if (keep) {
-        out.add(Sample.histogram(metric, ts, hv, false));
-      }
+      out.add(Sample.histogram(metric, ts, hv, false));
       return;
     }
     if (!keep && !returnBool) {
@@ -307,32 +315,50 @@ final class BinaryOps {
     out.add(new Sample(metric, ts, value, returnBool && ev.delayedNameRemoval()));
   }
 
+  /** Result of an operator with a histogram operand: value, whether kept, or incompatible types. */
+  private record HistResult(@Nullable FloatHistogram h, boolean keep, boolean incompatible) {
+    static final HistResult INCOMPATIBLE = new HistResult(null, false, true);
+    static final HistResult DROPPED = new HistResult(null, false, false);
+
+    static HistResult of(@Nullable FloatHistogram h) {
+      return h == null ? DROPPED : new HistResult(h, true, false);
+    }
+  }
+
   /**
-   * The histogram result of {@code op} when at least one side is a histogram, or null when
-   * Prometheus gives no result (incompatible types or bucket layouts, unequal histograms for ==).
+   * {@code op} with at least one histogram side, as Prometheus's vectorElemBinop: histogram +/-
+   * histogram, ==/!= between histograms, histogram * float, float * histogram, histogram / float;
+   * everything else is an incompatible combination. Histograms of different bucket layouts give
+   * no result.
    */
-  private static @Nullable FloatHistogram histogramOp(
+  private static HistResult histogramOp(
       BinaryOp op, double fl, double fr, @Nullable FloatHistogram hl, @Nullable FloatHistogram hr) {
     if (hl != null && hr != null) {
       return switch (op) {
-        case ADD -> addOrNull(hl, hr, 1);
-        case SUB -> addOrNull(hl, hr, -1);
-        case EQLC -> hl.equals(hr) ? hl : null;
-        case NEQ -> hl.equals(hr) ? null : hl;
-        default -> null;
+        case ADD -> HistResult.of(addOrNull(hl, hr, 1));
+        case SUB -> HistResult.of(addOrNull(hl, hr, -1));
+        case EQLC -> new HistResult(hl, hl.equals(hr), false);
+        case NEQ -> new HistResult(hl, !hl.equals(hr), false);
+        default -> HistResult.INCOMPATIBLE;
       };
     }
     if (hl != null) {
       return switch (op) {
-        case MUL -> hl.mul(fr);
-        case DIV -> hl.div(fr);
-        default -> null;
+        case MUL -> HistResult.of(hl.mul(fr));
+        case DIV -> HistResult.of(hl.div(fr));
+        default -> HistResult.INCOMPATIBLE;
       };
     }
     if (hr != null && op == BinaryOp.MUL) {
-      return hr.mul(fl);
+      return HistResult.of(hr.mul(fl));
     }
-    return null;
+    return HistResult.INCOMPATIBLE;
+  }
+
+  private static void incompatible(Evaluator ev, BinaryOp op, String lhsType, String rhsType) {
+    String o = op.text();
+    ev.annos.info("incompatible sample types encountered for binary operator " + Annotations.goQuote(o) + ": "
+        + lhsType + " " + o + " " + rhsType, ev.binaryPosition);
   }
 
   private static @Nullable FloatHistogram addOrNull(FloatHistogram a, FloatHistogram b, double sign) {

@@ -121,6 +121,8 @@ final class Evaluator {
   private final Map<VectorSelector, long[]> ranges = new IdentityHashMap<>();
   private final Map<VectorSelector, List<Loaded>> loaded = new IdentityHashMap<>();
   private int checkCounter;
+  /** Position of the binary expression being applied, for its annotations. */
+  int binaryPosition;
   /** Inner results of subqueries by evaluation time, so overlapping windows of a range query evaluate once. */
   private final Map<SubqueryExpr, Map<Long, Object>> subqueryMemo = new IdentityHashMap<>();
   private int memoEntries;
@@ -646,6 +648,7 @@ final class Evaluator {
     Object l = eval(b.lhs(), ts);
     Object r = eval(b.rhs(), ts);
     BinaryOp op = b.op();
+    binaryPosition = b.position().start();
     if (l instanceof Scalar ls && r instanceof Scalar rs) {
       return new Scalar(ts, BinaryOps.scalar(op, ls.v(), rs.v()));
     }
