@@ -41,7 +41,8 @@ import java.util.TreeMap;
  * <p>Engine settings follow the Go harness: lookback 5m, subquery resolution 1m, 10 000 samples
  * max, 100 s timeout, every parser feature on, delayed name removal on (unless {@code features}
  * says otherwise), and the harness's extra checks on instant evals ({@link #EXTRA_CHECKS}).
- * Native-histogram samples are not supported: evals expecting them are skipped.
+ * Native histograms ({@code {{...}}} values and the NHCBs of {@code load_with_nhcb}) are loaded
+ * and compared; evals whose expected histograms state a counter-reset hint are skipped.
  *
  * <p>Concurrency: not thread-safe.
  */
