@@ -429,6 +429,11 @@ final class Evaluator {
     return out;
   }
 
+  /** The series loaded for {@code vs} (empty when none matched). */
+  List<Loaded> loadedFor(VectorSelector vs) {
+    return loaded.getOrDefault(vs, List.of());
+  }
+
   static int lastAtOrBefore(long[] t, long ref) {
     int lo = 0;
     int hi = t.length;

@@ -11,7 +11,7 @@ import java.util.Objects;
 public record RangeSeries(Labels metric, List<FPoint> points, List<HPoint> histograms) {
   public RangeSeries {
     Objects.requireNonNull(metric, "metric");
-    points = List.copyOf(points);
+    points = points instanceof FPointList ? points : List.copyOf(points);
     histograms = List.copyOf(histograms);
   }
 
