@@ -89,7 +89,7 @@ final class Aggregations {
         if (param >= 9.223372036854775807E18) {
           throw new QueryException(QueryException.Kind.EXECUTION, "Scalar value " + Annotations.formatG(param) + " overflows int64");
         }
-        return topk(op, (long) param, in, a);
+        return topk(ev, op, (long) param, in, a);
       }
       case LIMIT_RATIO -> {
         if (param == 0) {
@@ -120,7 +120,7 @@ final class Aggregations {
     }
     Map<Labels, Group> groups = new LinkedHashMap<>();
     for (Sample s : in) {
-      Labels key = groupingLabels(s.metric(), a.grouping(), a.without());
+      Labels key = ev.groupKey(a, s.metric());
       Group g = groups.get(key);
       double f = s.f();
       if (g == null) {
@@ -226,7 +226,7 @@ final class Aggregations {
       if (h == null) {
         continue;
       }
-      Labels key = groupingLabels(s.metric(), a.grouping(), a.without());
+      Labels key = ev.groupKey(a, s.metric());
       if (s.dropName()) {
         dropName.add(key);
       }
@@ -340,11 +340,11 @@ final class Aggregations {
     return a.f() > b.f() ? -1 : 1;
   }
 
-  private static List<Sample> topk(AggregateOp op, long kParam, List<Sample> in, AggregateExpr a) {
+  private static List<Sample> topk(Evaluator ev, AggregateOp op, long kParam, List<Sample> in, AggregateExpr a) {
     long k = Math.min(kParam, in.size());
     Map<Labels, GoHeap> groups = new LinkedHashMap<>();
     for (Sample s : in) {
-      Labels key = groupingLabels(s.metric(), a.grouping(), a.without());
+      Labels key = ev.groupKey(a, s.metric());
       GoHeap h = groups.get(key);
       if (h == null) {
         h = new GoHeap(op == AggregateOp.BOTTOMK ? Aggregations::byReverseValue : Aggregations::byValue);

@@ -140,11 +140,11 @@ final class BinaryOps {
       case AND -> {
         Set<Labels> rs = new HashSet<>();
         for (Sample s : rhs) {
-          rs.add(signature(s.metric(), m));
+          rs.add(ev.signatureOf(s.metric(), m));
         }
         List<Sample> out = new ArrayList<>();
         for (Sample s : lhs) {
-          if (rs.contains(signature(s.metric(), m))) {
+          if (rs.contains(ev.signatureOf(s.metric(), m))) {
             out.add(s);
           }
         }
@@ -154,10 +154,10 @@ final class BinaryOps {
         Set<Labels> ls = new HashSet<>();
         List<Sample> out = new ArrayList<>(lhs);
         for (Sample s : lhs) {
-          ls.add(signature(s.metric(), m));
+          ls.add(ev.signatureOf(s.metric(), m));
         }
         for (Sample s : rhs) {
-          if (!ls.contains(signature(s.metric(), m))) {
+          if (!ls.contains(ev.signatureOf(s.metric(), m))) {
             out.add(s);
           }
         }
@@ -166,11 +166,11 @@ final class BinaryOps {
       case UNLESS -> {
         Set<Labels> rs = new HashSet<>();
         for (Sample s : rhs) {
-          rs.add(signature(s.metric(), m));
+          rs.add(ev.signatureOf(s.metric(), m));
         }
         List<Sample> out = new ArrayList<>();
         for (Sample s : lhs) {
-          if (!rs.contains(signature(s.metric(), m))) {
+          if (!rs.contains(ev.signatureOf(s.metric(), m))) {
             out.add(s);
           }
         }
@@ -201,7 +201,7 @@ final class BinaryOps {
     }
     Map<Labels, Sample> right = new LinkedHashMap<>();
     for (Sample rs : rhs) {
-      Labels sig = signature(rs.metric(), m);
+      Labels sig = ev.signatureOf(rs.metric(), m);
       Sample dup = right.get(sig);
       if (dup != null) {
         String oneSide = swapped ? "left" : "right";
@@ -223,7 +223,7 @@ final class BinaryOps {
     Map<Labels, Set<Labels>> matchedMany = new HashMap<>();
     List<Sample> out = new ArrayList<>();
     for (Sample ls : lhs) {
-      Labels sig = signature(ls.metric(), m);
+      Labels sig = ev.signatureOf(ls.metric(), m);
       Sample rs = right.get(sig);
       if (rs == null) {
         if (fillR == null) {
@@ -292,7 +292,8 @@ final class BinaryOps {
     if (returnBool) {
       value = keep ? 1 : 0;
     }
-    Labels metric = resultMetric(ev, ls.metric(), rs.metric(), op, m, returnBool);
+    Labels metric = ev.resultMetricOf(ls.metric(), rs.metric(),
+        () -> resultMetric(ev, ls.metric(), rs.metric(), op, m, returnBool));
     if (m.card() == Expr.Cardinality.ONE_TO_ONE) {
       if (!matchedOneToOne.add(sig)) {
         throw new QueryException(QueryException.Kind.EXECUTION,

@@ -429,6 +429,68 @@ final class Evaluator {
     return out;
   }
 
+  private final Map<AggregateExpr, IdentityHashMap<Labels, Labels>> groupKeys = new IdentityHashMap<>();
+
+  /**
+   * The group labels of {@code metric} in aggregation {@code a}, remembered per label-set
+   * instance: series labels are the same objects from step to step.
+   */
+  Labels groupKey(AggregateExpr a, Labels metric) {
+    IdentityHashMap<Labels, Labels> memo = groupKeys.computeIfAbsent(a, k -> new IdentityHashMap<>());
+    Labels key = memo.get(metric);
+    if (key == null) {
+      key = Aggregations.groupingLabels(metric, a.grouping(), a.without());
+      if (memo.size() < MAX_MEMO_ENTRIES) {
+        memo.put(metric, key);
+      }
+    }
+    return key;
+  }
+
+  /** The binary expression being applied; its label computations are remembered under it. */
+  @Nullable BinaryExpr currentBinary;
+  private final Map<BinaryExpr, IdentityHashMap<Labels, Labels>> signatures = new IdentityHashMap<>();
+  private final Map<BinaryExpr, IdentityHashMap<Labels, IdentityHashMap<Labels, Labels>>> resultMetrics =
+      new IdentityHashMap<>();
+  private int binaryMemoEntries;
+
+  /** {@link BinaryOps#signature} of {@code l}, remembered per label-set instance. */
+  Labels signatureOf(Labels l, Expr.VectorMatching m) {
+    BinaryExpr b = currentBinary;
+    if (b == null) {
+      return BinaryOps.signature(l, m);
+    }
+    IdentityHashMap<Labels, Labels> memo = signatures.computeIfAbsent(b, k -> new IdentityHashMap<>());
+    Labels sig = memo.get(l);
+    if (sig == null) {
+      sig = BinaryOps.signature(l, m);
+      if (binaryMemoEntries < MAX_MEMO_ENTRIES) {
+        memo.put(l, sig);
+        binaryMemoEntries++;
+      }
+    }
+    return sig;
+  }
+
+  /** The result labels of matching {@code lhs} with {@code rhs}, remembered per pair of instances. */
+  Labels resultMetricOf(Labels lhs, Labels rhs, java.util.function.Supplier<Labels> compute) {
+    BinaryExpr b = currentBinary;
+    if (b == null || binaryMemoEntries >= MAX_MEMO_ENTRIES) {
+      return compute.get();
+    }
+    IdentityHashMap<Labels, Labels> memo = resultMetrics.computeIfAbsent(b, k -> new IdentityHashMap<>())
+        .computeIfAbsent(lhs, k -> new IdentityHashMap<>());
+    Labels r = memo.get(rhs);
+    if (r == null) {
+      r = compute.get();
+      if (binaryMemoEntries < MAX_MEMO_ENTRIES) {
+        memo.put(rhs, r);
+        binaryMemoEntries++;
+      }
+    }
+    return r;
+  }
+
   /** The series loaded for {@code vs} (empty when none matched). */
   List<Loaded> loadedFor(VectorSelector vs) {
     return loaded.getOrDefault(vs, List.of());
@@ -654,6 +716,7 @@ final class Evaluator {
     Object r = eval(b.rhs(), ts);
     BinaryOp op = b.op();
     binaryPosition = b.position().start();
+    currentBinary = b;
     if (l instanceof Scalar ls && r instanceof Scalar rs) {
       return new Scalar(ts, BinaryOps.scalar(op, ls.v(), rs.v()));
     }
