@@ -26,6 +26,18 @@ public final class FloatHistogram {
 
   private static final double[] NONE = new double[0];
 
+  /** What the histogram says about counter resets (Prometheus's CounterResetHint). */
+  public enum CounterResetHint {
+    /** Nothing known: a reset is detected by comparing with the previous sample. */
+    UNKNOWN,
+    /** A counter reset happened just before this sample. */
+    COUNTER_RESET,
+    /** No counter reset happened just before this sample. */
+    NOT_COUNTER_RESET,
+    /** The histogram is a gauge, its counts go up and down. */
+    GAUGE
+  }
+
   private final int schema;
   private final double zeroThreshold;
   private final double zeroCount;
@@ -36,6 +48,7 @@ public final class FloatHistogram {
   private final int negativeOffset;
   private final double[] negative;
   private final double[] customBounds;
+  private CounterResetHint hint = CounterResetHint.UNKNOWN;
 
   /** Takes ownership of the arrays; empty buckets at either end are dropped (Prometheus's Compact). */
   private FloatHistogram(int schema, double zeroThreshold, double zeroCount, double count, double sum,
@@ -113,6 +126,22 @@ public final class FloatHistogram {
 
   public int schema() {
     return schema;
+  }
+
+  public CounterResetHint counterResetHint() {
+    return hint;
+  }
+
+  /** This histogram with another counter-reset hint (not part of {@link #equals}). */
+  public FloatHistogram withCounterResetHint(CounterResetHint h) {
+    java.util.Objects.requireNonNull(h, "h");
+    if (h == hint) {
+      return this;
+    }
+    FloatHistogram r = new FloatHistogram(schema, zeroThreshold, zeroCount, count, sum, positiveOffset, positive,
+        negativeOffset, negative, customBounds);
+    r.hint = h;
+    return r;
   }
 
   public boolean usesCustomBuckets() {
@@ -248,13 +277,13 @@ public final class FloatHistogram {
   /** This histogram with every count and the sum multiplied by {@code f}. */
   public FloatHistogram mul(double f) {
     return new FloatHistogram(schema, zeroThreshold, zeroCount * f, count * f, sum * f, positiveOffset,
-        scaled(positive, f), negativeOffset, scaled(negative, f), customBounds);
+        scaled(positive, f), negativeOffset, scaled(negative, f), customBounds).withCounterResetHint(hint);
   }
 
   /** This histogram with every count and the sum divided by {@code d}. */
   public FloatHistogram div(double d) {
     return new FloatHistogram(schema, zeroThreshold, zeroCount / d, count / d, sum / d, positiveOffset,
-        divided(positive, d), negativeOffset, divided(negative, d), customBounds);
+        divided(positive, d), negativeOffset, divided(negative, d), customBounds).withCounterResetHint(hint);
   }
 
   private static double[] divided(double[] a, double d) {
@@ -265,7 +294,10 @@ public final class FloatHistogram {
     return r;
   }
 
-  /** This histogram plus {@code o} times {@code sign} (1 or -1); the layouts must match. */
+  /**
+   * This histogram plus {@code o} times {@code sign} (1 or -1); the layouts must match. The
+   * result keeps this histogram's counter-reset hint.
+   */
   public FloatHistogram addScaled(FloatHistogram o, double sign) {
     if (!sameBucketLayout(o) || (!usesCustomBuckets() && (schema != o.schema || zeroThreshold != o.zeroThreshold))) {
       throw new IllegalArgumentException("add histograms of different bucket layouts");
@@ -289,7 +321,8 @@ public final class FloatHistogram {
       ng[o.negativeOffset - nLo + i] += sign * o.negative[i];
     }
     return new FloatHistogram(schema, zeroThreshold, zeroCount + sign * o.zeroCount, count + sign * o.count,
-        sum + sign * o.sum, p.length == 0 ? 0 : pLo, p, ng.length == 0 ? 0 : nLo, ng, customBounds);
+        sum + sign * o.sum, p.length == 0 ? 0 : pLo, p, ng.length == 0 ? 0 : nLo, ng, customBounds)
+        .withCounterResetHint(hint);
   }
 
   /**
@@ -297,6 +330,12 @@ public final class FloatHistogram {
    * count, zero count or bucket count, or a different bucket layout.
    */
   public boolean detectReset(FloatHistogram prev) {
+    if (hint == CounterResetHint.COUNTER_RESET) {
+      return true;
+    }
+    if (hint == CounterResetHint.NOT_COUNTER_RESET) {
+      return false;
+    }
     if (!sameBucketLayout(prev) || schema > prev.schema || zeroThreshold != prev.zeroThreshold) {
       return true;
     }
@@ -360,6 +399,13 @@ public final class FloatHistogram {
     StringBuilder sb = new StringBuilder("{{");
     sb.append("schema:").append(schema);
     sb.append(" count:").append(fmt(count)).append(" sum:").append(fmt(sum));
+    if (hint != CounterResetHint.UNKNOWN) {
+      sb.append(" counter_reset_hint:").append(switch (hint) {
+        case COUNTER_RESET -> "reset";
+        case NOT_COUNTER_RESET -> "not_reset";
+        default -> "gauge";
+      });
+    }
     if (usesCustomBuckets()) {
       sb.append(" custom_values:[");
       for (int i = 0; i < customBounds.length; i++) {

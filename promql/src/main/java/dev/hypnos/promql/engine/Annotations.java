@@ -134,6 +134,14 @@ public final class Annotations {
     return metricName.isEmpty() ? s : s + " for metric name " + goQuote(metricName);
   }
 
+  public static String histogramNotCounter(String metricName) {
+    return "this native histogram metric is not a counter: " + goQuote(metricName);
+  }
+
+  public static String histogramNotGauge(String metricName) {
+    return "this native histogram metric is not a gauge: " + goQuote(metricName);
+  }
+
   public static String mixedClassicNative(String metricName) {
     String s = "vector contains a mix of classic and native histograms";
     return metricName.isEmpty() ? s : s + " for metric name " + goQuote(metricName);

@@ -337,7 +337,10 @@ final class BinaryOps {
     if (hl != null && hr != null) {
       return switch (op) {
         case ADD -> HistResult.of(addOrNull(hl, hr, 1));
-        case SUB -> HistResult.of(addOrNull(hl, hr, -1));
+        case SUB -> {
+          FloatHistogram d = addOrNull(hl, hr, -1);
+          yield HistResult.of(d == null ? null : d.withCounterResetHint(FloatHistogram.CounterResetHint.GAUGE));
+        }
         case EQLC -> new HistResult(hl, hl.equals(hr), false);
         case NEQ -> new HistResult(hl, !hl.equals(hr), false);
         default -> HistResult.INCOMPATIBLE;

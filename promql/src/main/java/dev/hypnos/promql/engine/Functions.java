@@ -205,7 +205,7 @@ final class Functions {
   }
 
   private static VecVal sortByValue(Evaluator ev, Call c, long ts, boolean desc) {
-    List<Sample> in = new ArrayList<>(ev.evalVector(c.args().get(0), ts));
+    List<Sample> in = new ArrayList<>(Evaluator.floatsOnly(ev.evalVector(c.args().get(0), ts)));
     if (ev.isRangeQuery()) {
       ev.annos.warn(Annotations.sortInRangeQuery(), c.position().start());
     }
@@ -607,12 +607,20 @@ final class Functions {
         }
         boolean counter = !name.equals("delta");
         FloatHistogram h = histogramDelta(hs, hn, counter);
+        if (counter) {
+          for (int i = 0; i < hn; i++) {
+            if (hs[i].counterResetHint() == FloatHistogram.CounterResetHint.GAUGE) {
+              ev.annos.warn(Annotations.histogramNotCounter(metricName), argPos);
+              break;
+            }
+          }
+        } else if (!isGauge(hs[0]) || !isGauge(hs[hn - 1])) {
+          ev.annos.warn(Annotations.histogramNotGauge(metricName), argPos);
+        }
         if (h == null) {
           return true;
         }
-        if (!counter) {
-          ev.annos.warn("this native histogram metric is not a gauge: " + Annotations.goQuote(metricName), argPos);
-        }
+        h = h.withCounterResetHint(FloatHistogram.CounterResetHint.GAUGE);
         double factor = RangeKernels.histogramRateFactor(p.ht, 0, hn, rangeStart, rangeEnd, counter,
             name.equals("rate"), rangeMs / 1000.0, hs[0].count(), h.count());
         addHistogram(ev, p, ts, h.mul(factor), false, out);
@@ -681,6 +689,12 @@ final class Functions {
         FloatHistogram last = hs[hn - 1];
         FloatHistogram prev = hs[hn - 2];
         boolean rate = name.equals("irate");
+        if (rate && (isGauge(last) || isGauge(prev))) {
+          ev.annos.warn(Annotations.histogramNotCounter(metricName), argPos);
+        }
+        if (!rate && (!isGauge(last) || !isGauge(prev))) {
+          ev.annos.warn(Annotations.histogramNotGauge(metricName), argPos);
+        }
         FloatHistogram r;
         if (rate && last.detectReset(prev)) {
           r = last;
@@ -690,6 +704,7 @@ final class Functions {
         } else {
           return true;
         }
+        r = r.withCounterResetHint(FloatHistogram.CounterResetHint.GAUGE);
         if (rate) {
           r = r.div((p.ht[hn - 1] - p.ht[hn - 2]) / 1000.0);
         }
@@ -705,6 +720,10 @@ final class Functions {
         return p.n == 0;
       }
     }
+  }
+
+  private static boolean isGauge(FloatHistogram h) {
+    return h.counterResetHint() == FloatHistogram.CounterResetHint.GAUGE;
   }
 
   /**

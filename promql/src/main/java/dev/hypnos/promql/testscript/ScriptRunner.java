@@ -180,14 +180,6 @@ public final class ScriptRunner {
 
   private static EvalResult runEval(String file, Engine engine, MemoryStorage storage, Command.Eval e,
       Set<Labels> histogramSeries, boolean extraChecks) {
-    for (SeriesLine s : e.expected()) {
-      for (boolean hint : s.hintSet()) {
-        if (hint) {
-          return new EvalResult(file, e.line(), e.expr(), EvalResult.Status.SKIPPED,
-              "counter reset hints of native histograms are not tracked");
-        }
-      }
-    }
     try {
       String problem = check(engine, storage, e);
       if (problem == null && extraChecks && !e.range() && e.fail() == null) {
@@ -405,7 +397,7 @@ public final class ScriptRunner {
       }
       FloatHistogram wantH = x.histogramAt(0);
       if (wantH != null || s.h() != null) {
-        if (wantH == null || s.h() == null || !histogramsEqual(wantH, s.h())) {
+        if (wantH == null || s.h() == null || !histogramsEqual(wantH, s.h(), x.hintSet()[0])) {
           return "expected " + (wantH != null ? wantH : FloatCompare.format(x.values()[0])) + " for " + s.metric()
               + " but got " + (s.h() != null ? s.h() : FloatCompare.format(s.f()));
         }
@@ -454,10 +446,12 @@ public final class ScriptRunner {
       }
       seen.add(s.metric());
       List<HPoint> wantH = new ArrayList<>();
+      List<Boolean> wantHint = new ArrayList<>();
       for (int i = 0; i < x.slots(); i++) {
         FloatHistogram h = x.histogramAt(i);
         if (x.present()[i] && h != null) {
           wantH.add(new HPoint(start + i * step, h));
+          wantHint.add(x.hintSet()[i]);
         }
       }
       if (wantH.size() != s.histograms().size()) {
@@ -466,7 +460,7 @@ public final class ScriptRunner {
       for (int i = 0; i < wantH.size(); i++) {
         HPoint w = wantH.get(i);
         HPoint g = s.histograms().get(i);
-        if (w.t() != g.t() || !histogramsEqual(w.h(), g.h())) {
+        if (w.t() != g.t() || !histogramsEqual(w.h(), g.h(), wantHint.get(i))) {
           return "expected histogram point " + w + " for " + x.labels() + ", got " + g;
         }
       }
@@ -506,9 +500,12 @@ public final class ScriptRunner {
   /**
    * Native histograms equal as the Go harness compares them: same schema, zero threshold and
    * custom bounds, counts, sum, zero count and every non-empty bucket (same index) equal within
-   * the float tolerance.
+   * the float tolerance; the counter-reset hint only when the expected value states one.
    */
-  static boolean histogramsEqual(FloatHistogram exp, FloatHistogram cur) {
+  static boolean histogramsEqual(FloatHistogram exp, FloatHistogram cur, boolean compareHint) {
+    if (compareHint && exp.counterResetHint() != cur.counterResetHint()) {
+      return false;
+    }
     if (exp.schema() != cur.schema()
         || !FloatCompare.equal(exp.count(), cur.count())
         || !FloatCompare.equal(exp.sum(), cur.sum())

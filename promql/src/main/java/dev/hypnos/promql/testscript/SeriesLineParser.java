@@ -141,13 +141,21 @@ public final class SeriesLineParser {
 
   static FloatHistogram toHistogram(HistogramSpec s) {
     double[] pos = unbox(s.positiveBuckets());
+    FloatHistogram h;
     if (s.schema() == HistogramSpec.CUSTOM_BUCKETS_SCHEMA) {
       double[] counts = new double[s.positiveOffset() + pos.length];
       System.arraycopy(pos, 0, counts, s.positiveOffset(), pos.length);
-      return FloatHistogram.customBuckets(unbox(s.customValues()), counts, s.count(), s.sum());
+      h = FloatHistogram.customBuckets(unbox(s.customValues()), counts, s.count(), s.sum());
+    } else {
+      h = FloatHistogram.exponential(s.schema(), s.zeroThreshold(), s.zeroCount(), s.count(), s.sum(),
+          s.positiveOffset(), pos, s.negativeOffset(), unbox(s.negativeBuckets()));
     }
-    return FloatHistogram.exponential(s.schema(), s.zeroThreshold(), s.zeroCount(), s.count(), s.sum(),
-        s.positiveOffset(), pos, s.negativeOffset(), unbox(s.negativeBuckets()));
+    return h.withCounterResetHint(switch (s.counterResetHint()) {
+      case UNKNOWN -> FloatHistogram.CounterResetHint.UNKNOWN;
+      case RESET -> FloatHistogram.CounterResetHint.COUNTER_RESET;
+      case NOT_RESET -> FloatHistogram.CounterResetHint.NOT_COUNTER_RESET;
+      case GAUGE -> FloatHistogram.CounterResetHint.GAUGE;
+    });
   }
 
   private static double[] unbox(List<Double> l) {
