@@ -100,7 +100,6 @@ public final class ScriptRunner {
     Engine engine = new Engine(engineOptions(features));
     Map<Labels, TreeMap<Long, Double>> data = new TreeMap<>();
     Map<Labels, TreeMap<Long, FloatHistogram>> histograms = new TreeMap<>();
-    Set<Labels> histogramSeries = new HashSet<>();
     MemoryStorage storage = new MemoryStorage();
     boolean dirty = false;
     List<EvalResult> out = new ArrayList<>();
@@ -109,7 +108,6 @@ public final class ScriptRunner {
         case Command.Clear cl -> {
           data.clear();
           histograms.clear();
-          histogramSeries.clear();
           dirty = true;
         }
         case Command.Load l -> {
@@ -118,9 +116,6 @@ public final class ScriptRunner {
             block.put(s.labels(), s);
           }
           for (SeriesLine s : block.values()) {
-            if (s.histogram()) {
-              histogramSeries.add(s.labels());
-            }
             TreeMap<Long, Double> m = data.computeIfAbsent(s.labels(), k -> new TreeMap<>());
             for (int i = 0; i < s.slots(); i++) {
               if (!s.present()[i]) {
@@ -152,7 +147,7 @@ public final class ScriptRunner {
             appendAll(storage, data, histograms);
             dirty = false;
           }
-          out.add(runEval(name, engine, storage, e, histogramSeries, features.contains(EXTRA_CHECKS)));
+          out.add(runEval(name, engine, storage, e, features.contains(EXTRA_CHECKS)));
         }
       }
     }
@@ -179,7 +174,7 @@ public final class ScriptRunner {
   }
 
   private static EvalResult runEval(String file, Engine engine, MemoryStorage storage, Command.Eval e,
-      Set<Labels> histogramSeries, boolean extraChecks) {
+      boolean extraChecks) {
     try {
       String problem = check(engine, storage, e);
       if (problem == null && extraChecks && !e.range() && e.fail() == null) {
