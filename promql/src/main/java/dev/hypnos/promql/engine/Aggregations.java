@@ -89,6 +89,9 @@ final class Aggregations {
         if (param >= 9.223372036854775807E18) {
           throw new QueryException(QueryException.Kind.EXECUTION, "Scalar value " + Annotations.formatG(param) + " overflows int64");
         }
+        if (op != AggregateOp.LIMITK && hasHistograms) {
+          ev.annos.info(Annotations.histogramIgnoredInAggregation(op.text()), a.position().start());
+        }
         return topk(ev, op, (long) param, in, a);
       }
       case LIMIT_RATIO -> {
