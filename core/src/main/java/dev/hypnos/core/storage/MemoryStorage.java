@@ -25,7 +25,7 @@ public final class MemoryStorage implements Queryable {
     long[] t = new long[16];
     double[] v = new double[16];
     /** Histogram per sample (null entries for floats); null while the series has none. */
-    FloatHistogram @Nullable [] h;
+    @Nullable FloatHistogram @Nullable [] h;
     int n;
 
     void add(long ts, double val, @Nullable FloatHistogram hist) {
@@ -129,7 +129,7 @@ public final class MemoryStorage implements Queryable {
   }
 
   /** A series over a slice of parallel arrays. */
-  private record ArraySeries(Labels labels, long[] t, double[] v, FloatHistogram @Nullable [] h, int from, int to)
+  private record ArraySeries(Labels labels, long[] t, double[] v, @Nullable FloatHistogram @Nullable [] h, int from, int to)
       implements Series {
     @Override
     public ChunkIterator iterator() {
@@ -161,7 +161,7 @@ public final class MemoryStorage implements Queryable {
 
         @Override
         public @Nullable FloatHistogram histogram() {
-          FloatHistogram[] hs = h;
+          @Nullable FloatHistogram[] hs = h;
           return hs == null ? null : hs[i];
         }
       };

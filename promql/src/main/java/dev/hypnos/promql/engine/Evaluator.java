@@ -41,13 +41,13 @@ final class Evaluator {
    * The samples of one selected series, ascending timestamps; {@code h[i]} is the histogram of
    * sample i (null for floats), and {@code h} itself is null when the series has no histograms.
    */
-  record Loaded(Labels labels, long[] t, double[] v, FloatHistogram @Nullable [] h) {
+  record Loaded(Labels labels, long[] t, double[] v, @Nullable FloatHistogram @Nullable [] h) {
     Loaded(Labels labels, long[] t, double[] v) {
       this(labels, t, v, null);
     }
 
     @Nullable FloatHistogram histogram(int i) {
-      FloatHistogram[] hs = h;
+      @Nullable FloatHistogram[] hs = h;
       return hs == null ? null : hs[i];
     }
   }
@@ -270,7 +270,7 @@ final class Evaluator {
         ChunkIterator it = s.iterator();
         long[] t = new long[16];
         double[] v = new double[16];
-        FloatHistogram[] h = null;
+        @Nullable FloatHistogram @Nullable [] h = null;
         int n = 0;
         if (it.seek(mint + 1)) {
           do {
