@@ -295,12 +295,79 @@ public final class FloatHistogram {
   }
 
   /**
-   * This histogram plus {@code o} times {@code sign} (1 or -1); the layouts must match. The
-   * result keeps this histogram's counter-reset hint.
+   * Whether {@link #addScaled} can combine the two: both custom-bucket histograms (bounds may
+   * differ, see {@link #customBoundsDiffer}), or exponential ones of equal schema and zero
+   * threshold.
+   */
+  public boolean addable(FloatHistogram o) {
+    if (usesCustomBuckets() || o.usesCustomBuckets()) {
+      return usesCustomBuckets() && o.usesCustomBuckets();
+    }
+    return schema == o.schema && zeroThreshold == o.zeroThreshold;
+  }
+
+  /** Both use custom buckets, with different bounds (adding them reconciles the bounds). */
+  public boolean customBoundsDiffer(FloatHistogram o) {
+    return usesCustomBuckets() && o.usesCustomBuckets() && !Arrays.equals(customBounds, o.customBounds);
+  }
+
+  /** The bounds both arrays hold, ascending. */
+  static double[] intersectBounds(double[] a, double[] b) {
+    double[] r = new double[Math.min(a.length, b.length)];
+    int n = 0;
+    int i = 0;
+    int j = 0;
+    while (i < a.length && j < b.length) {
+      if (a[i] == b[j]) {
+        r[n++] = a[i];
+        i++;
+        j++;
+      } else if (a[i] < b[j]) {
+        i++;
+      } else {
+        j++;
+      }
+    }
+    return Arrays.copyOf(r, n);
+  }
+
+  /**
+   * This custom-bucket histogram over {@code bounds}, a subset of its own: each bucket's count
+   * goes to the first new bucket whose upper bound is at least the old one's (Prometheus's
+   * reconciliation of mismatched custom buckets).
+   */
+  FloatHistogram withCustomBoundsSubset(double[] bounds) {
+    double[] counts = new double[bounds.length + 1];
+    int target = 0;
+    for (int j = 0; j < positive.length; j++) {
+      int idx = positiveOffset + j;
+      int k = bounds.length;
+      if (idx < customBounds.length) {
+        double src = customBounds[idx];
+        while (target < bounds.length && bounds[target] < src) {
+          target++;
+        }
+        k = target;
+      }
+      counts[k] += positive[j];
+    }
+    FloatHistogram r = new FloatHistogram(schema, 0, 0, count, sum, 0, counts, 0, NONE, bounds.clone());
+    r.hint = hint;
+    return r;
+  }
+
+  /**
+   * This histogram plus {@code o} times {@code sign} (1 or -1); they must be {@link #addable}.
+   * Custom buckets with different bounds are first reduced to the bounds both have. The result
+   * keeps this histogram's counter-reset hint.
    */
   public FloatHistogram addScaled(FloatHistogram o, double sign) {
-    if (!sameBucketLayout(o) || (!usesCustomBuckets() && (schema != o.schema || zeroThreshold != o.zeroThreshold))) {
+    if (!addable(o)) {
       throw new IllegalArgumentException("add histograms of different bucket layouts");
+    }
+    if (customBoundsDiffer(o)) {
+      double[] common = intersectBounds(customBounds, o.customBounds);
+      return withCustomBoundsSubset(common).addScaled(o.withCustomBoundsSubset(common), sign);
     }
     int pLo = Math.min(positiveOffset, o.positiveOffset);
     int pHi = Math.max(positiveOffset + positive.length, o.positiveOffset + o.positive.length);

@@ -51,7 +51,15 @@ class FloatHistogramTest {
     assertThat(b.div(2).positiveOffset()).isEqualTo(1);
     FloatHistogram other = FloatHistogram.customBuckets(new double[] {1, 3}, new double[] {1}, 1, 1);
     assertThat(a.sameBucketLayout(other)).isFalse();
-    assertThatThrownBy(() -> a.addScaled(other, 1)).isInstanceOf(IllegalArgumentException.class);
+    // different custom bounds: both are reduced to the common bounds [1] first
+    assertThat(a.customBoundsDiffer(other)).isTrue();
+    FloatHistogram reconciled = a.addScaled(other, 1);
+    assertThat(reconciled.customBounds()).containsExactly(1);
+    assertThat(reconciled.positiveBuckets()).containsExactly(2, 2);
+    assertThat(reconciled.count()).isEqualTo(4);
+    FloatHistogram exp = FloatHistogram.exponential(0, 0, 0, 1, 1, 0, new double[] {1}, 0, new double[0]);
+    assertThat(a.addable(exp)).isFalse();
+    assertThatThrownBy(() -> a.addScaled(exp, 1)).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

@@ -240,9 +240,12 @@ final class Aggregations {
         continue;
       }
       counts.get(key)[0]++;
-      if (!sum.sameBucketLayout(h) || sum.schema() != h.schema() || sum.zeroThreshold() != h.zeroThreshold()) {
+      if (!sum.addable(h)) {
         incompatible.add(key);
         continue;
+      }
+      if (sum.customBoundsDiffer(h)) {
+        ev.annos.info(Annotations.mismatchedCustomBuckets("aggregation"), a.expr().position().start());
       }
       sums.put(key, sum.addScaled(h, 1));
     }

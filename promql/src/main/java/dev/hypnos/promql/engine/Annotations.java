@@ -134,6 +134,11 @@ public final class Annotations {
     return metricName.isEmpty() ? s : s + " for metric name " + goQuote(metricName);
   }
 
+  /** {@code operation}: addition, subtraction or aggregation. */
+  public static String mismatchedCustomBuckets(String operation) {
+    return "mismatched custom buckets were reconciled during " + operation;
+  }
+
   public static String histogramNotCounter(String metricName) {
     return "this native histogram metric is not a counter: " + goQuote(metricName);
   }

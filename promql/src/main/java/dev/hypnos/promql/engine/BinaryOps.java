@@ -73,7 +73,7 @@ final class BinaryOps {
     for (Sample s : vec) {
       FloatHistogram h = s.h();
       if (h != null) {
-        HistResult hr = swap ? histogramOp(op, scalar, 0, null, h) : histogramOp(op, 0, scalar, h, null);
+        HistResult hr = swap ? histogramOp(ev, op, scalar, 0, null, h) : histogramOp(ev, op, 0, scalar, h, null);
         if (hr.incompatible()) {
           incompatible(ev, op, swap ? "float" : "histogram", swap ? "histogram" : "float");
           continue;
@@ -274,7 +274,7 @@ final class BinaryOps {
     boolean keep;
     FloatHistogram hv = null;
     if (hl != null || hr != null) {
-      HistResult res = histogramOp(op, fl, fr, hl, hr);
+      HistResult res = histogramOp(ev, op, fl, fr, hl, hr);
       if (res.incompatible()) {
         incompatible(ev, op, hl != null ? "histogram" : "float", hr != null ? "histogram" : "float");
         return;
@@ -332,13 +332,13 @@ final class BinaryOps {
    * everything else is an incompatible combination. Histograms of different bucket layouts give
    * no result.
    */
-  private static HistResult histogramOp(
+  private static HistResult histogramOp(Evaluator ev,
       BinaryOp op, double fl, double fr, @Nullable FloatHistogram hl, @Nullable FloatHistogram hr) {
     if (hl != null && hr != null) {
       return switch (op) {
-        case ADD -> HistResult.of(addOrNull(hl, hr, 1));
+        case ADD -> HistResult.of(addOrNull(ev, hl, hr, 1));
         case SUB -> {
-          FloatHistogram d = addOrNull(hl, hr, -1);
+          FloatHistogram d = addOrNull(ev, hl, hr, -1);
           yield HistResult.of(d == null ? null : d.withCounterResetHint(FloatHistogram.CounterResetHint.GAUGE));
         }
         case EQLC -> new HistResult(hl, hl.equals(hr), false);
@@ -365,9 +365,12 @@ final class BinaryOps {
         + lhsType + " " + o + " " + rhsType, ev.binaryPosition);
   }
 
-  private static @Nullable FloatHistogram addOrNull(FloatHistogram a, FloatHistogram b, double sign) {
-    if (!a.sameBucketLayout(b) || a.schema() != b.schema() || a.zeroThreshold() != b.zeroThreshold()) {
+  private static @Nullable FloatHistogram addOrNull(Evaluator ev, FloatHistogram a, FloatHistogram b, double sign) {
+    if (!a.addable(b)) {
       return null;
+    }
+    if (a.customBoundsDiffer(b)) {
+      ev.annos.info(Annotations.mismatchedCustomBuckets(sign > 0 ? "addition" : "subtraction"), ev.binaryPosition);
     }
     return a.addScaled(b, sign);
   }

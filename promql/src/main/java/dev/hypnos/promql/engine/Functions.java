@@ -606,7 +606,7 @@ final class Functions {
           return true;
         }
         boolean counter = !name.equals("delta");
-        FloatHistogram h = histogramDelta(hs, hn, counter);
+        FloatHistogram h = histogramDelta(ev, argPos, hs, hn, counter);
         if (counter) {
           for (int i = 0; i < hn; i++) {
             if (hs[i].counterResetHint() == FloatHistogram.CounterResetHint.GAUGE) {
@@ -657,9 +657,11 @@ final class Functions {
         }
         FloatHistogram sum = hs[0];
         for (int i = 1; i < hn; i++) {
-          if (!sum.sameBucketLayout(hs[i]) || sum.schema() != hs[i].schema()
-              || sum.zeroThreshold() != hs[i].zeroThreshold()) {
+          if (!sum.addable(hs[i])) {
             return true;
+          }
+          if (sum.customBoundsDiffer(hs[i])) {
+            ev.annos.info(Annotations.mismatchedCustomBuckets("aggregation"), argPos);
           }
           sum = sum.addScaled(hs[i], 1);
         }
@@ -698,8 +700,10 @@ final class Functions {
         FloatHistogram r;
         if (rate && last.detectReset(prev)) {
           r = last;
-        } else if (last.sameBucketLayout(prev) && last.schema() == prev.schema()
-            && last.zeroThreshold() == prev.zeroThreshold()) {
+        } else if (last.addable(prev)) {
+          if (last.customBoundsDiffer(prev)) {
+            ev.annos.info(Annotations.mismatchedCustomBuckets("subtraction"), argPos);
+          }
           r = last.addScaled(prev, -1);
         } else {
           return true;
@@ -730,25 +734,31 @@ final class Functions {
    * last minus first of {@code hs[0..n)}, plus (counters) the value before every reset; null
    * when the bucket layouts differ.
    */
-  private static @Nullable FloatHistogram histogramDelta(FloatHistogram[] hs, int n, boolean counter) {
+  private static @Nullable FloatHistogram histogramDelta(
+      Evaluator ev, int argPos, FloatHistogram[] hs, int n, boolean counter) {
     FloatHistogram prev = hs[0];
     FloatHistogram last = hs[n - 1];
     if (counter && hs[1].detectReset(prev)) {
       prev = hs[1].mul(0);
     }
-    for (int i = 0; i < n; i++) {
-      if (i > 0 && (!hs[i].sameBucketLayout(last) || hs[i].schema() != last.schema()
-          || hs[i].zeroThreshold() != last.zeroThreshold())) {
+    for (int i = 1; i < n; i++) {
+      if (!hs[i].addable(last)) {
         return null;
       }
     }
-    if (!prev.sameBucketLayout(last) || prev.schema() != last.schema() || prev.zeroThreshold() != last.zeroThreshold()) {
+    if (!prev.addable(last)) {
       return null;
+    }
+    if (last.customBoundsDiffer(prev)) {
+      ev.annos.info(Annotations.mismatchedCustomBuckets("subtraction"), argPos);
     }
     FloatHistogram h = last.addScaled(prev, -1);
     if (counter) {
       for (int i = 1; i < n; i++) {
         if (hs[i].detectReset(prev)) {
+          if (h.customBoundsDiffer(prev)) {
+            ev.annos.info(Annotations.mismatchedCustomBuckets("addition"), argPos);
+          }
           h = h.addScaled(prev, 1);
         }
         prev = hs[i];
