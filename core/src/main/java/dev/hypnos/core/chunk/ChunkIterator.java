@@ -42,6 +42,14 @@ public interface ChunkIterator {
   /** Value of the current sample (may be the stale marker NaN, see {@link Values#isStaleNaN}). */
   double value();
 
+  /**
+   * The native histogram of the current sample, or null for a float sample (the default: chunk
+   * formats read so far hold floats only). For a histogram sample {@link #value()} means nothing.
+   */
+  default dev.hypnos.core.histogram.@Nullable FloatHistogram histogram() {
+    return null;
+  }
+
   /** A description of why iteration stopped early on corrupt data, or null. */
   default @Nullable String error() {
     return null;

@@ -1,13 +1,16 @@
 package dev.hypnos.core.storage;
 
 import dev.hypnos.core.chunk.ChunkIterator;
+import dev.hypnos.core.histogram.FloatHistogram;
 import dev.hypnos.core.labels.Labels;
 import dev.hypnos.core.labels.Matcher;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Series held in memory, for tests and for small data such as PromQL test scripts. Append
@@ -21,9 +24,11 @@ public final class MemoryStorage implements Queryable {
   private static final class Samples {
     long[] t = new long[16];
     double[] v = new double[16];
+    /** Histogram per sample (null entries for floats); null while the series has none. */
+    @Nullable FloatHistogram @Nullable [] h;
     int n;
 
-    void add(long ts, double val) {
+    void add(long ts, double val, @Nullable FloatHistogram hist) {
       if (n > 0 && ts <= t[n - 1]) {
         throw new IllegalArgumentException("out-of-order sample at " + ts + " after " + t[n - 1]);
       }
@@ -31,15 +36,30 @@ public final class MemoryStorage implements Queryable {
         t = Arrays.copyOf(t, n * 2);
         v = Arrays.copyOf(v, n * 2);
       }
+      if (hist != null && h == null) {
+        h = new FloatHistogram[t.length];
+      }
+      if (h != null && h.length < t.length) {
+        h = Arrays.copyOf(h, t.length);
+      }
       t[n] = ts;
       v[n] = val;
+      if (h != null) {
+        h[n] = hist;
+      }
       n++;
     }
   }
 
-  /** Appends one sample; timestamps of a series must increase. */
+  /** Appends one float sample; timestamps of a series must increase. */
   public void append(Labels labels, long t, double v) {
-    series.computeIfAbsent(labels, l -> new Samples()).add(t, v);
+    series.computeIfAbsent(labels, l -> new Samples()).add(t, v, null);
+  }
+
+  /** Appends one native-histogram sample; timestamps of a series must increase. */
+  public void appendHistogram(Labels labels, long t, FloatHistogram h) {
+    Objects.requireNonNull(h, "h");
+    series.computeIfAbsent(labels, l -> new Samples()).add(t, 0, h);
   }
 
   /** Drops everything. */
@@ -61,7 +81,7 @@ public final class MemoryStorage implements Queryable {
               return;
             }
           }
-          out.add(new ArraySeries(labels, s.t, s.v, lowerBound(s, lo), upperBound(s, hi)));
+          out.add(new ArraySeries(labels, s.t, s.v, s.h, lowerBound(s, lo), upperBound(s, hi)));
         });
         return new ListSeriesSet(out);
       }
@@ -109,7 +129,8 @@ public final class MemoryStorage implements Queryable {
   }
 
   /** A series over a slice of parallel arrays. */
-  private record ArraySeries(Labels labels, long[] t, double[] v, int from, int to) implements Series {
+  private record ArraySeries(Labels labels, long[] t, double[] v, @Nullable FloatHistogram @Nullable [] h, int from, int to)
+      implements Series {
     @Override
     public ChunkIterator iterator() {
       return new ChunkIterator() {
@@ -136,6 +157,12 @@ public final class MemoryStorage implements Queryable {
         @Override
         public double value() {
           return v[i];
+        }
+
+        @Override
+        public @Nullable FloatHistogram histogram() {
+          @Nullable FloatHistogram[] hs = h;
+          return hs == null ? null : hs[i];
         }
       };
     }

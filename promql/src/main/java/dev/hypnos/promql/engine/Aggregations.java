@@ -1,5 +1,6 @@
 package dev.hypnos.promql.engine;
 
+import dev.hypnos.core.histogram.FloatHistogram;
 import dev.hypnos.core.labels.Labels;
 import dev.hypnos.promql.engine.kernel.Kahan;
 import dev.hypnos.promql.engine.kernel.RangeKernels;
@@ -9,9 +10,11 @@ import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** Aggregation operators (sum, avg, topk, quantile, count_values, ...) at one step. */
 final class Aggregations {
@@ -63,7 +66,18 @@ final class Aggregations {
     } else if (a.param() != null) {
       param = ev.evalScalar(a.param(), ts);
     }
-    List<Sample> in = ev.evalVector(a.expr(), ts);
+    List<Sample> all = ev.evalVector(a.expr(), ts);
+    List<Sample> in = Evaluator.floatsOnly(all);
+    boolean hasHistograms = in != all;
+    switch (op) {
+      case COUNT, GROUP, LIMITK, LIMIT_RATIO -> in = all;
+      case QUANTILE, STDDEV, STDVAR, MIN, MAX -> {
+        if (hasHistograms) {
+          ev.annos.info(Annotations.histogramIgnoredInAggregation(op.text()), a.expr().position().start());
+        }
+      }
+      default -> {}
+    }
     switch (op) {
       case TOPK, BOTTOMK, LIMITK -> {
         if (param < 1) {
@@ -75,7 +89,10 @@ final class Aggregations {
         if (param >= 9.223372036854775807E18) {
           throw new QueryException(QueryException.Kind.EXECUTION, "Scalar value " + Annotations.formatG(param) + " overflows int64");
         }
-        return topk(op, (long) param, in, a);
+        if (op != AggregateOp.LIMITK && hasHistograms) {
+          ev.annos.info(Annotations.histogramIgnoredInAggregation(op.text()), a.position().start());
+        }
+        return topk(ev, op, (long) param, in, a);
       }
       case LIMIT_RATIO -> {
         if (param == 0) {
@@ -106,7 +123,7 @@ final class Aggregations {
     }
     Map<Labels, Group> groups = new LinkedHashMap<>();
     for (Sample s : in) {
-      Labels key = groupingLabels(s.metric(), a.grouping(), a.without());
+      Labels key = ev.groupKey(a, s.metric());
       Group g = groups.get(key);
       double f = s.f();
       if (g == null) {
@@ -191,7 +208,63 @@ final class Aggregations {
       };
       out.add(new Sample(g.labels, ts, v, g.dropName));
     }
+    if (hasHistograms && (op == AggregateOp.SUM || op == AggregateOp.AVG)) {
+      addHistogramGroups(ev, a, all, groups, out, ts);
+    }
     return out;
+  }
+
+  /**
+   * sum and avg of native histograms, per group; a group holding floats and histograms gives no
+   * result and a warning, one with unequal bucket layouts gives none.
+   */
+  private static void addHistogramGroups(
+      Evaluator ev, AggregateExpr a, List<Sample> all, Map<Labels, Group> floatGroups, List<Sample> out, long ts) {
+    Map<Labels, FloatHistogram> sums = new LinkedHashMap<>();
+    Map<Labels, int[]> counts = new HashMap<>();
+    Set<Labels> dropName = new HashSet<>();
+    Set<Labels> incompatible = new HashSet<>();
+    for (Sample s : all) {
+      FloatHistogram h = s.h();
+      if (h == null) {
+        continue;
+      }
+      Labels key = ev.groupKey(a, s.metric());
+      if (s.dropName()) {
+        dropName.add(key);
+      }
+      FloatHistogram sum = sums.get(key);
+      if (sum == null) {
+        sums.put(key, h);
+        counts.put(key, new int[] {1});
+        continue;
+      }
+      counts.get(key)[0]++;
+      if (!sum.addable(h)) {
+        incompatible.add(key);
+        continue;
+      }
+      if (sum.customBoundsDiffer(h)) {
+        ev.annos.info(Annotations.mismatchedCustomBuckets("aggregation"), a.expr().position().start());
+      }
+      sums.put(key, sum.addScaled(h, 1));
+    }
+    for (Map.Entry<Labels, FloatHistogram> e : sums.entrySet()) {
+      Labels key = e.getKey();
+      if (floatGroups.containsKey(key)) {
+        ev.annos.warn(Annotations.mixedFloatsHistogramsAggregation(), a.expr().position().start());
+        out.removeIf(x -> x.metric().equals(key));
+        continue;
+      }
+      if (incompatible.contains(key)) {
+        continue;
+      }
+      FloatHistogram h = e.getValue();
+      if (a.op() == AggregateOp.AVG) {
+        h = h.div(counts.get(key)[0]);
+      }
+      out.add(Sample.histogram(key, ts, h, dropName.contains(key)));
+    }
   }
 
   /** Go container/heap emulation so ties resolve as in Prometheus. */
@@ -273,11 +346,11 @@ final class Aggregations {
     return a.f() > b.f() ? -1 : 1;
   }
 
-  private static List<Sample> topk(AggregateOp op, long kParam, List<Sample> in, AggregateExpr a) {
+  private static List<Sample> topk(Evaluator ev, AggregateOp op, long kParam, List<Sample> in, AggregateExpr a) {
     long k = Math.min(kParam, in.size());
     Map<Labels, GoHeap> groups = new LinkedHashMap<>();
     for (Sample s : in) {
-      Labels key = groupingLabels(s.metric(), a.grouping(), a.without());
+      Labels key = ev.groupKey(a, s.metric());
       GoHeap h = groups.get(key);
       if (h == null) {
         h = new GoHeap(op == AggregateOp.BOTTOMK ? Aggregations::byReverseValue : Aggregations::byValue);

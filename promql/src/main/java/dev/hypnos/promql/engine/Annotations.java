@@ -134,6 +134,36 @@ public final class Annotations {
     return metricName.isEmpty() ? s : s + " for metric name " + goQuote(metricName);
   }
 
+  /** {@code operation}: addition, subtraction or aggregation. */
+  public static String mismatchedCustomBuckets(String operation) {
+    return "mismatched custom buckets were reconciled during " + operation;
+  }
+
+  public static String histogramNotCounter(String metricName) {
+    return "this native histogram metric is not a counter: " + goQuote(metricName);
+  }
+
+  public static String histogramNotGauge(String metricName) {
+    return "this native histogram metric is not a gauge: " + goQuote(metricName);
+  }
+
+  public static String mixedClassicNative(String metricName) {
+    String s = "vector contains a mix of classic and native histograms";
+    return metricName.isEmpty() ? s : s + " for metric name " + goQuote(metricName);
+  }
+
+  public static String mixedFloatsHistograms(String metricName) {
+    return "encountered a mix of histograms and floats for metric name " + goQuote(metricName);
+  }
+
+  public static String mixedFloatsHistogramsAggregation() {
+    return "encountered a mix of histograms and floats for aggregation";
+  }
+
+  public static String histogramIgnoredInAggregation(String aggregation) {
+    return "ignored histogram in " + aggregation + " aggregation";
+  }
+
   public static String sortInRangeQuery() {
     return "sort is ineffective for range queries since results are always ordered by labels";
   }

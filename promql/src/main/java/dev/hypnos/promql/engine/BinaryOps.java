@@ -1,5 +1,6 @@
 package dev.hypnos.promql.engine;
 
+import dev.hypnos.core.histogram.FloatHistogram;
 import dev.hypnos.core.labels.Labels;
 import dev.hypnos.promql.parser.BinaryOp;
 import dev.hypnos.promql.parser.Expr;
@@ -10,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /** Binary operators on scalars and vectors with Prometheus's vector matching. */
 final class BinaryOps {
@@ -69,6 +71,26 @@ final class BinaryOps {
       boolean returnBool, long ts) {
     List<Sample> out = new ArrayList<>(vec.size());
     for (Sample s : vec) {
+      FloatHistogram h = s.h();
+      if (h != null) {
+        HistResult hr = swap ? histogramOp(ev, op, scalar, 0, null, h) : histogramOp(ev, op, 0, scalar, h, null);
+        if (hr.incompatible()) {
+          incompatible(ev, op, swap ? "float" : "histogram", swap ? "histogram" : "float");
+          continue;
+        }
+        Sample named = ev.withDroppedName(s.metric(), ts, 0);
+        if (returnBool) {
+          out.add(new Sample(named.metric(), ts, hr.keep() ? 1 : 0, named.dropName()));
+        } else if (hr.keep()) {
+          FloatHistogram v = op.isComparison() ? h : hr.h();
+          if (changesMetricSchema(op)) {
+            out.add(Sample.histogram(named.metric(), ts, v, named.dropName()));
+          } else {
+            out.add(Sample.histogram(s.metric(), ts, v, s.dropName()));
+          }
+        }
+        continue;
+      }
       double l = swap ? scalar : s.f();
       double r = swap ? s.f() : scalar;
       double value;
@@ -118,11 +140,11 @@ final class BinaryOps {
       case AND -> {
         Set<Labels> rs = new HashSet<>();
         for (Sample s : rhs) {
-          rs.add(signature(s.metric(), m));
+          rs.add(ev.signatureOf(s.metric(), m));
         }
         List<Sample> out = new ArrayList<>();
         for (Sample s : lhs) {
-          if (rs.contains(signature(s.metric(), m))) {
+          if (rs.contains(ev.signatureOf(s.metric(), m))) {
             out.add(s);
           }
         }
@@ -132,10 +154,10 @@ final class BinaryOps {
         Set<Labels> ls = new HashSet<>();
         List<Sample> out = new ArrayList<>(lhs);
         for (Sample s : lhs) {
-          ls.add(signature(s.metric(), m));
+          ls.add(ev.signatureOf(s.metric(), m));
         }
         for (Sample s : rhs) {
-          if (!ls.contains(signature(s.metric(), m))) {
+          if (!ls.contains(ev.signatureOf(s.metric(), m))) {
             out.add(s);
           }
         }
@@ -144,11 +166,11 @@ final class BinaryOps {
       case UNLESS -> {
         Set<Labels> rs = new HashSet<>();
         for (Sample s : rhs) {
-          rs.add(signature(s.metric(), m));
+          rs.add(ev.signatureOf(s.metric(), m));
         }
         List<Sample> out = new ArrayList<>();
         for (Sample s : lhs) {
-          if (!rs.contains(signature(s.metric(), m))) {
+          if (!rs.contains(ev.signatureOf(s.metric(), m))) {
             out.add(s);
           }
         }
@@ -179,7 +201,7 @@ final class BinaryOps {
     }
     Map<Labels, Sample> right = new LinkedHashMap<>();
     for (Sample rs : rhs) {
-      Labels sig = signature(rs.metric(), m);
+      Labels sig = ev.signatureOf(rs.metric(), m);
       Sample dup = right.get(sig);
       if (dup != null) {
         String oneSide = swapped ? "left" : "right";
@@ -201,7 +223,7 @@ final class BinaryOps {
     Map<Labels, Set<Labels>> matchedMany = new HashMap<>();
     List<Sample> out = new ArrayList<>();
     for (Sample ls : lhs) {
-      Labels sig = signature(ls.metric(), m);
+      Labels sig = ev.signatureOf(ls.metric(), m);
       Sample rs = right.get(sig);
       if (rs == null) {
         if (fillR == null) {
@@ -238,14 +260,29 @@ final class BinaryOps {
       List<Sample> out) {
     double fl = ls.f();
     double fr = rs.f();
+    FloatHistogram hl = ls.h();
+    FloatHistogram hr = rs.h();
     if (swapped) {
       double t = fl;
       fl = fr;
       fr = t;
+      FloatHistogram th = hl;
+      hl = hr;
+      hr = th;
     }
     double value;
     boolean keep;
-    if (op.isComparison()) {
+    FloatHistogram hv = null;
+    if (hl != null || hr != null) {
+      HistResult res = histogramOp(ev, op, fl, fr, hl, hr);
+      if (res.incompatible()) {
+        incompatible(ev, op, hl != null ? "histogram" : "float", hr != null ? "histogram" : "float");
+        return;
+      }
+      keep = res.keep();
+      value = keep ? 1 : 0;
+      hv = returnBool || !keep ? null : res.h();
+    } else if (op.isComparison()) {
       keep = compare(op, fl, fr);
       value = fl;
     } else {
@@ -255,7 +292,8 @@ final class BinaryOps {
     if (returnBool) {
       value = keep ? 1 : 0;
     }
-    Labels metric = resultMetric(ev, ls.metric(), rs.metric(), op, m, returnBool);
+    Labels metric = ev.resultMetricOf(ls.metric(), rs.metric(),
+        () -> resultMetric(ev, ls.metric(), rs.metric(), op, m, returnBool));
     if (m.card() == Expr.Cardinality.ONE_TO_ONE) {
       if (!matchedOneToOne.add(sig)) {
         throw new QueryException(QueryException.Kind.EXECUTION,
@@ -268,10 +306,73 @@ final class BinaryOps {
             "multiple matches for labels: grouping labels must ensure unique matches");
       }
     }
+    if (hv != null) {
+      out.add(Sample.histogram(metric, ts, hv, false));
+      return;
+    }
     if (!keep && !returnBool) {
       return;
     }
     out.add(new Sample(metric, ts, value, returnBool && ev.delayedNameRemoval()));
+  }
+
+  /** Result of an operator with a histogram operand: value, whether kept, or incompatible types. */
+  private record HistResult(@Nullable FloatHistogram h, boolean keep, boolean incompatible) {
+    static final HistResult INCOMPATIBLE = new HistResult(null, false, true);
+    static final HistResult DROPPED = new HistResult(null, false, false);
+
+    static HistResult of(@Nullable FloatHistogram h) {
+      return h == null ? DROPPED : new HistResult(h, true, false);
+    }
+  }
+
+  /**
+   * {@code op} with at least one histogram side, as Prometheus's vectorElemBinop: histogram +/-
+   * histogram, ==/!= between histograms, histogram * float, float * histogram, histogram / float;
+   * everything else is an incompatible combination. Histograms of different bucket layouts give
+   * no result.
+   */
+  private static HistResult histogramOp(Evaluator ev,
+      BinaryOp op, double fl, double fr, @Nullable FloatHistogram hl, @Nullable FloatHistogram hr) {
+    if (hl != null && hr != null) {
+      return switch (op) {
+        case ADD -> HistResult.of(addOrNull(ev, hl, hr, 1));
+        case SUB -> {
+          FloatHistogram d = addOrNull(ev, hl, hr, -1);
+          yield HistResult.of(d == null ? null : d.withCounterResetHint(FloatHistogram.CounterResetHint.GAUGE));
+        }
+        case EQLC -> new HistResult(hl, hl.equals(hr), false);
+        case NEQ -> new HistResult(hl, !hl.equals(hr), false);
+        default -> HistResult.INCOMPATIBLE;
+      };
+    }
+    if (hl != null) {
+      return switch (op) {
+        case MUL -> HistResult.of(hl.mul(fr));
+        case DIV -> HistResult.of(hl.div(fr));
+        default -> HistResult.INCOMPATIBLE;
+      };
+    }
+    if (hr != null && op == BinaryOp.MUL) {
+      return HistResult.of(hr.mul(fl));
+    }
+    return HistResult.INCOMPATIBLE;
+  }
+
+  private static void incompatible(Evaluator ev, BinaryOp op, String lhsType, String rhsType) {
+    String o = op.text();
+    ev.annos.info("incompatible sample types encountered for binary operator " + Annotations.goQuote(o) + ": "
+        + lhsType + " " + o + " " + rhsType, ev.binaryPosition);
+  }
+
+  private static @Nullable FloatHistogram addOrNull(Evaluator ev, FloatHistogram a, FloatHistogram b, double sign) {
+    if (!a.addable(b)) {
+      return null;
+    }
+    if (a.customBoundsDiffer(b)) {
+      ev.annos.info(Annotations.mismatchedCustomBuckets(sign > 0 ? "addition" : "subtraction"), ev.binaryPosition);
+    }
+    return a.addScaled(b, sign);
   }
 
   private static Labels resultMetric(Evaluator ev, Labels lhs, Labels rhs, BinaryOp op, Expr.VectorMatching m,

@@ -141,7 +141,7 @@ public final class Engine {
       Object[] x = dev.hypnos.promql.engine.kernel.RangeKernels.extendFloats(p.t, p.v, p.n, mint, maxt, ms.selector().smoothed());
       if (x != null) {
         long[] t = (long[]) x[0];
-        out.add(new Points(p.metric, t, (double[]) x[1], t.length, p.dropName));
+        out.add(new Points(p.metric, t, (double[]) x[1], t.length, p.ht, p.hs, p.hn, p.dropName));
       }
     }
     return new RangeVal(out);
@@ -154,26 +154,63 @@ public final class Engine {
       for (int i = 0; i < p.n; i++) {
         pts.add(new FPoint(p.t[i], p.v[i]));
       }
-      out.add(new RangeSeries(p.metric, pts));
+      List<HPoint> hpts = new ArrayList<>(p.hn);
+      for (int i = 0; i < p.hn; i++) {
+        hpts.add(new HPoint(p.ht[i], p.hs[i]));
+      }
+      out.add(new RangeSeries(p.metric, pts, hpts));
     }
     return new Matrix(out);
   }
 
+  /** Growable primitive arrays of one result series' float points. */
+  private static final class PointsOut {
+    long[] t = new long[16];
+    double[] v = new double[16];
+    int n;
+
+    void add(long ts, double f) {
+      if (n == t.length) {
+        t = java.util.Arrays.copyOf(t, n * 2);
+        v = java.util.Arrays.copyOf(v, n * 2);
+      }
+      t[n] = ts;
+      v[n] = f;
+      n++;
+    }
+  }
+
   private Matrix rangeEval(Evaluator ev, Expr expr, long start, long end, long step) {
-    Map<Labels, List<FPoint>> series = new HashMap<>();
+    List<RangeSeries> fast = RangeFastPath.eval(ev, Evaluator.unwrapParens(expr), start, end, step);
+    if (fast != null) {
+      return new Matrix(fast);
+    }
+    Map<Labels, PointsOut> series = new HashMap<>();
+    Map<Labels, List<HPoint>> histograms = new HashMap<>();
     int total = 0;
     for (long ts = start; ts <= end; ts += step) {
       Object o = ev.eval(expr, ts);
       if (o instanceof Scalar s) {
-        series.computeIfAbsent(Labels.EMPTY, l -> new ArrayList<>()).add(new FPoint(ts, s.v()));
+        series.computeIfAbsent(Labels.EMPTY, l -> new PointsOut()).add(ts, s.v());
         total++;
       } else if (o instanceof VecVal v) {
         for (Sample smp : ev.finishVector(v.samples())) {
-          List<FPoint> pts = series.computeIfAbsent(smp.metric(), l -> new ArrayList<>());
-          if (!pts.isEmpty() && pts.get(pts.size() - 1).t() == ts) {
+          PointsOut pts = series.get(smp.metric());
+          List<HPoint> hpts = histograms.get(smp.metric());
+          if ((pts != null && pts.n > 0 && pts.t[pts.n - 1] == ts)
+              || (hpts != null && !hpts.isEmpty() && hpts.get(hpts.size() - 1).t() == ts)) {
             throw new QueryException(QueryException.Kind.EXECUTION, "vector cannot contain metrics with the same labelset");
           }
-          pts.add(new FPoint(ts, smp.f()));
+          if (smp.h() != null) {
+            histograms.computeIfAbsent(smp.metric(), l -> new ArrayList<>()).add(new HPoint(ts, smp.h()));
+            series.computeIfAbsent(smp.metric(), l -> new PointsOut());
+          } else {
+            if (pts == null) {
+              pts = new PointsOut();
+              series.put(smp.metric(), pts);
+            }
+            pts.add(ts, smp.f());
+          }
           total++;
         }
       } else {
@@ -181,9 +218,10 @@ public final class Engine {
       }
       ev.checkSamples(total);
     }
-    TreeMap<Labels, List<FPoint>> sorted = new TreeMap<>(series);
+    TreeMap<Labels, PointsOut> sorted = new TreeMap<>(series);
     List<RangeSeries> out = new ArrayList<>(sorted.size());
-    sorted.forEach((l, p) -> out.add(new RangeSeries(l, p)));
+    sorted.forEach((l, p) -> out.add(
+        new RangeSeries(l, new FPointList(p.t, p.v, p.n), histograms.getOrDefault(l, List.of()))));
     return new Matrix(out);
   }
 }

@@ -2,6 +2,7 @@ package dev.hypnos.promql.engine;
 
 import dev.hypnos.core.chunk.ChunkIterator;
 import dev.hypnos.core.chunk.Values;
+import dev.hypnos.core.histogram.FloatHistogram;
 import dev.hypnos.core.labels.Label;
 import dev.hypnos.core.labels.Labels;
 import dev.hypnos.core.labels.Matcher;
@@ -29,30 +30,76 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Evaluates one query, step by step: every step evaluates the whole tree at that timestamp over
  * series preloaded once per selector. Not thread-safe; one instance per query.
  */
 final class Evaluator {
-  /** The samples of one selected series, ascending timestamps. */
-  record Loaded(Labels labels, long[] t, double[] v) {}
+  /**
+   * The samples of one selected series, ascending timestamps; {@code h[i]} is the histogram of
+   * sample i (null for floats), and {@code h} itself is null when the series has no histograms.
+   */
+  record Loaded(Labels labels, long[] t, double[] v, @Nullable FloatHistogram @Nullable [] h) {
+    Loaded(Labels labels, long[] t, double[] v) {
+      this(labels, t, v, null);
+    }
 
-  /** A range-vector element produced during evaluation. */
+    @Nullable FloatHistogram histogram(int i) {
+      @Nullable FloatHistogram[] hs = h;
+      return hs == null ? null : hs[i];
+    }
+  }
+
+  private static final long[] NO_TIMES = new long[0];
+  private static final FloatHistogram[] NO_HISTOGRAMS = new FloatHistogram[0];
+
+  /**
+   * A range-vector element produced during evaluation: float points ({@code t}, {@code v},
+   * {@code n}) and, separately, histogram points ({@code ht}, {@code hs}, {@code hn}), like
+   * Prometheus's Series. Float kernels look at the float points only.
+   */
   static final class Points {
     final Labels metric;
     final long[] t;
     final double[] v;
     final int n;
+    final long[] ht;
+    final FloatHistogram[] hs;
+    final int hn;
     boolean dropName;
 
     Points(Labels metric, long[] t, double[] v, int n, boolean dropName) {
+      this(metric, t, v, n, NO_TIMES, NO_HISTOGRAMS, 0, dropName);
+    }
+
+    Points(Labels metric, long[] t, double[] v, int n, long[] ht, FloatHistogram[] hs, int hn, boolean dropName) {
       this.metric = metric;
       this.t = t;
       this.v = v;
       this.n = n;
+      this.ht = ht;
+      this.hs = hs;
+      this.hn = hn;
       this.dropName = dropName;
     }
+  }
+
+  /** The float samples of {@code in} (the list itself when it holds no histogram). */
+  static List<Sample> floatsOnly(List<Sample> in) {
+    for (int i = 0; i < in.size(); i++) {
+      if (in.get(i).h() != null) {
+        List<Sample> out = new ArrayList<>(in.size());
+        for (Sample s : in) {
+          if (s.h() == null) {
+            out.add(s);
+          }
+        }
+        return out;
+      }
+    }
+    return in;
   }
 
   /** Internal range-vector value (never escapes). */
@@ -76,6 +123,8 @@ final class Evaluator {
   private final Map<VectorSelector, Context> contexts = new IdentityHashMap<>();
   private final Map<VectorSelector, List<Loaded>> loaded = new IdentityHashMap<>();
   private int checkCounter;
+  /** Position of the binary expression being applied, for its annotations. */
+  int binaryPosition;
   /** Inner results of subqueries by evaluation time, so overlapping windows of a range query evaluate once. */
   private final Map<SubqueryExpr, Map<Long, Object>> subqueryMemo = new IdentityHashMap<>();
   private int memoEntries;
@@ -255,6 +304,7 @@ final class Evaluator {
         ChunkIterator it = s.iterator();
         long[] t = new long[16];
         double[] v = new double[16];
+        @Nullable FloatHistogram @Nullable [] h = null;
         int n = 0;
         if (it.seek(mint + 1)) {
           do {
@@ -265,9 +315,21 @@ final class Evaluator {
             if (n == t.length) {
               t = Arrays.copyOf(t, n * 2);
               v = Arrays.copyOf(v, n * 2);
+              if (h != null) {
+                h = Arrays.copyOf(h, n * 2);
+              }
+            }
+            FloatHistogram hist = it.histogram();
+            if (hist != null && h == null) {
+              h = new FloatHistogram[t.length];
             }
             t[n] = ts;
-            v[n] = it.value();
+            if (hist != null) {
+              v[n] = 0;
+              h[n] = hist;
+            } else {
+              v[n] = it.value();
+            }
             n++;
           } while (it.next());
         }
@@ -275,7 +337,7 @@ final class Evaluator {
           throw new QueryException(QueryException.Kind.STORAGE, "read series " + s.labels() + ": " + it.error());
         }
         if (n > 0) {
-          out.add(new Loaded(s.labels(), Arrays.copyOf(t, n), Arrays.copyOf(v, n)));
+          out.add(new Loaded(s.labels(), Arrays.copyOf(t, n), Arrays.copyOf(v, n), h == null ? null : Arrays.copyOf(h, n)));
         }
       }
       for (String w : set.warnings()) {
@@ -371,7 +433,7 @@ final class Evaluator {
         double[] v = new double[t.length];
         int n = 0;
         for (int i = lo; i < hi; i++) {
-          if (!Values.isStaleNaN(s.v()[i])) {
+          if (s.histogram(i) == null && !Values.isStaleNaN(s.v()[i])) {
             t[n] = s.t()[i];
             v[n] = s.v()[i];
             n++;
@@ -390,14 +452,82 @@ final class Evaluator {
       if (idx < 0 || s.t()[idx] <= ref - lookback) {
         continue;
       }
+      FloatHistogram h = s.histogram(idx);
       double v = s.v()[idx];
-      if (Values.isStaleNaN(v)) {
+      if (h == null && Values.isStaleNaN(v)) {
         continue;
       }
-      out.add(new Sample(s.labels(), realTimestamps ? s.t()[idx] : ts, v));
+      out.add(new Sample(s.labels(), realTimestamps ? s.t()[idx] : ts, v, h, false));
     }
     checkSamples(out.size());
     return out;
+  }
+
+  private final Map<AggregateExpr, IdentityHashMap<Labels, Labels>> groupKeys = new IdentityHashMap<>();
+
+  /**
+   * The group labels of {@code metric} in aggregation {@code a}, remembered per label-set
+   * instance: series labels are the same objects from step to step.
+   */
+  Labels groupKey(AggregateExpr a, Labels metric) {
+    IdentityHashMap<Labels, Labels> memo = groupKeys.computeIfAbsent(a, k -> new IdentityHashMap<>());
+    Labels key = memo.get(metric);
+    if (key == null) {
+      key = Aggregations.groupingLabels(metric, a.grouping(), a.without());
+      if (memo.size() < MAX_MEMO_ENTRIES) {
+        memo.put(metric, key);
+      }
+    }
+    return key;
+  }
+
+  /** The binary expression being applied; its label computations are remembered under it. */
+  @Nullable BinaryExpr currentBinary;
+  private final Map<BinaryExpr, IdentityHashMap<Labels, Labels>> signatures = new IdentityHashMap<>();
+  private final Map<BinaryExpr, IdentityHashMap<Labels, IdentityHashMap<Labels, Labels>>> resultMetrics =
+      new IdentityHashMap<>();
+  private int binaryMemoEntries;
+
+  /** {@link BinaryOps#signature} of {@code l}, remembered per label-set instance. */
+  Labels signatureOf(Labels l, Expr.VectorMatching m) {
+    BinaryExpr b = currentBinary;
+    if (b == null) {
+      return BinaryOps.signature(l, m);
+    }
+    IdentityHashMap<Labels, Labels> memo = signatures.computeIfAbsent(b, k -> new IdentityHashMap<>());
+    Labels sig = memo.get(l);
+    if (sig == null) {
+      sig = BinaryOps.signature(l, m);
+      if (binaryMemoEntries < MAX_MEMO_ENTRIES) {
+        memo.put(l, sig);
+        binaryMemoEntries++;
+      }
+    }
+    return sig;
+  }
+
+  /** The result labels of matching {@code lhs} with {@code rhs}, remembered per pair of instances. */
+  Labels resultMetricOf(Labels lhs, Labels rhs, java.util.function.Supplier<Labels> compute) {
+    BinaryExpr b = currentBinary;
+    if (b == null || binaryMemoEntries >= MAX_MEMO_ENTRIES) {
+      return compute.get();
+    }
+    IdentityHashMap<Labels, Labels> memo = resultMetrics.computeIfAbsent(b, k -> new IdentityHashMap<>())
+        .computeIfAbsent(lhs, k -> new IdentityHashMap<>());
+    Labels r = memo.get(rhs);
+    if (r == null) {
+      r = compute.get();
+      if (binaryMemoEntries < MAX_MEMO_ENTRIES) {
+        memo.put(rhs, r);
+        binaryMemoEntries++;
+      }
+    }
+    return r;
+  }
+
+  /** The series loaded for {@code vs} (empty when none matched). */
+  List<Loaded> loadedFor(VectorSelector vs) {
+    return loaded.getOrDefault(vs, List.of());
   }
 
   static int lastAtOrBefore(long[] t, long ref) {
@@ -435,16 +565,27 @@ final class Evaluator {
       long[] t = new long[hi - lo];
       double[] v = new double[hi - lo];
       int n = 0;
+      long[] ht = NO_TIMES;
+      FloatHistogram[] hs = NO_HISTOGRAMS;
+      int hn = 0;
       for (int i = lo; i < hi; i++) {
-        if (!Values.isStaleNaN(s.v()[i])) {
+        FloatHistogram h = s.histogram(i);
+        if (h != null) {
+          if (hn == 0) {
+            ht = new long[hi - lo];
+            hs = new FloatHistogram[hi - lo];
+          }
+          ht[hn] = s.t()[i];
+          hs[hn++] = h;
+        } else if (!Values.isStaleNaN(s.v()[i])) {
           t[n] = s.t()[i];
           v[n] = s.v()[i];
           n++;
         }
       }
-      if (n > 0) {
-        out.add(new Points(s.labels(), t, v, n, false));
-        total += n;
+      if (n > 0 || hn > 0) {
+        out.add(new Points(s.labels(), t, v, n, ht, hs, hn, false));
+        total += n + hn;
       }
     }
     checkSamples(total);
@@ -496,7 +637,12 @@ final class Evaluator {
       } else if (o instanceof VecVal v) {
         for (Sample smp : v.samples()) {
           PointsBuilder pb = byLabels.computeIfAbsent(smp.metric(), l -> new PointsBuilder(l, smp.dropName()));
-          pb.add(t, smp.f());
+          FloatHistogram h = smp.h();
+          if (h != null) {
+            pb.addHistogram(t, h);
+          } else {
+            pb.add(t, smp.f());
+          }
           total++;
         }
       } else {
@@ -519,10 +665,22 @@ final class Evaluator {
     long[] t = new long[8];
     double[] v = new double[8];
     int n;
+    long[] ht = NO_TIMES;
+    FloatHistogram[] hs = NO_HISTOGRAMS;
+    int hn;
 
     PointsBuilder(Labels metric, boolean dropName) {
       this.metric = metric;
       this.dropName = dropName;
+    }
+
+    void addHistogram(long ts, FloatHistogram h) {
+      if (hn == ht.length) {
+        ht = Arrays.copyOf(ht, Math.max(8, hn * 2));
+        hs = Arrays.copyOf(hs, Math.max(8, hn * 2));
+      }
+      ht[hn] = ts;
+      hs[hn++] = h;
     }
 
     void add(long ts, double val) {
@@ -536,7 +694,7 @@ final class Evaluator {
     }
 
     Points build() {
-      return new Points(metric, t, v, n, dropName);
+      return new Points(metric, t, v, n, ht, hs, hn, dropName);
     }
   }
 
@@ -574,7 +732,13 @@ final class Evaluator {
     if (o instanceof VecVal v) {
       List<Sample> out = new ArrayList<>(v.samples().size());
       for (Sample s : v.samples()) {
-        out.add(withDroppedName(s.metric(), s.t(), -s.f()));
+        FloatHistogram h = s.h();
+        if (h != null) {
+          Sample neg = withDroppedName(s.metric(), s.t(), 0);
+          out.add(Sample.histogram(neg.metric(), s.t(), h.mul(-1), neg.dropName()));
+        } else {
+          out.add(withDroppedName(s.metric(), s.t(), -s.f()));
+        }
       }
       return new VecVal(out);
     }
@@ -585,6 +749,8 @@ final class Evaluator {
     Object l = eval(b.lhs(), ts);
     Object r = eval(b.rhs(), ts);
     BinaryOp op = b.op();
+    binaryPosition = b.position().start();
+    currentBinary = b;
     if (l instanceof Scalar ls && r instanceof Scalar rs) {
       return new Scalar(ts, BinaryOps.scalar(op, ls.v(), rs.v()));
     }
@@ -617,7 +783,7 @@ final class Evaluator {
       if (!seen.add(m)) {
         throw new QueryException(QueryException.Kind.EXECUTION, "vector cannot contain metrics with the same labelset");
       }
-      out.add(s.dropName() || s.metric() != m ? new Sample(m, s.t(), s.f()) : s);
+      out.add(s.dropName() || s.metric() != m ? s.withMetric(m, false) : s);
     }
     return out;
   }

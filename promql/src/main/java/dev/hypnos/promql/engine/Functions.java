@@ -1,5 +1,6 @@
 package dev.hypnos.promql.engine;
 
+import dev.hypnos.core.histogram.FloatHistogram;
 import dev.hypnos.core.labels.Labels;
 import dev.hypnos.core.labels.RegexTemplates;
 import dev.hypnos.core.labels.MatchType;
@@ -9,6 +10,7 @@ import dev.hypnos.promql.engine.Evaluator.Points;
 import dev.hypnos.promql.engine.Evaluator.RangeVal;
 import dev.hypnos.promql.engine.Evaluator.VecVal;
 import dev.hypnos.promql.engine.kernel.BucketQuantile;
+import dev.hypnos.promql.engine.kernel.NativeHistograms;
 import dev.hypnos.promql.engine.kernel.RangeKernels;
 import dev.hypnos.promql.parser.Expr;
 import dev.hypnos.promql.parser.Expr.Call;
@@ -26,6 +28,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.DoubleUnaryOperator;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /** PromQL functions at one step. */
 final class Functions {
@@ -44,7 +47,7 @@ final class Functions {
       case "min_of" -> new Scalar(ts, Math.min(ev.evalScalar(args.get(0), ts), ev.evalScalar(args.get(1), ts)));
       case "max_of" -> new Scalar(ts, Math.max(ev.evalScalar(args.get(0), ts), ev.evalScalar(args.get(1), ts)));
       case "scalar" -> {
-        List<Sample> v = ev.evalVector(args.get(0), ts);
+        List<Sample> v = Evaluator.floatsOnly(ev.evalVector(args.get(0), ts));
         yield new Scalar(ts, v.size() == 1 ? v.get(0).f() : Double.NaN);
       }
       case "vector" -> new VecVal(List.of(new Sample(Labels.EMPTY, ts, ev.evalScalar(args.get(0), ts))));
@@ -109,13 +112,8 @@ final class Functions {
       case "histogram_fraction" -> histogramFraction(ev, c, ts);
       case "info" -> Info.info(ev, c, ts);
       case "histogram_quantiles" -> histogramQuantiles(ev, c, ts);
-      case "histogram_count", "histogram_sum", "histogram_avg", "histogram_stddev", "histogram_stdvar" -> {
-        // Native histograms are not stored; float inputs give no result.
-        for (Expr a : args) {
-          ev.eval(a, ts);
-        }
-        yield new VecVal(List.of());
-      }
+      case "histogram_count", "histogram_sum", "histogram_avg", "histogram_stddev", "histogram_stdvar" ->
+          simpleHistogram(ev, name, args.get(0), ts);
       default -> rangeFunction(ev, c, ts);
     };
   }
@@ -135,8 +133,29 @@ final class Functions {
     return 0.5 * Math.log((1 + x) / (1 - x));
   }
 
+  /** A float per native-histogram sample; float samples give nothing. */
+  private static VecVal simpleHistogram(Evaluator ev, String name, Expr arg, long ts) {
+    List<Sample> in = ev.evalVector(arg, ts);
+    List<Sample> out = new ArrayList<>();
+    for (Sample s : in) {
+      FloatHistogram h = s.h();
+      if (h == null) {
+        continue;
+      }
+      double v = switch (name) {
+        case "histogram_count" -> h.count();
+        case "histogram_sum" -> h.sum();
+        case "histogram_avg" -> h.sum() / h.count();
+        case "histogram_stddev" -> Math.sqrt(NativeHistograms.variance(h));
+        default -> NativeHistograms.variance(h);
+      };
+      out.add(ev.withDroppedName(s.metric(), ts, v));
+    }
+    return new VecVal(out);
+  }
+
   private static VecVal simple(Evaluator ev, List<Expr> args, long ts, DoubleUnaryOperator f) {
-    List<Sample> in = ev.evalVector(args.get(0), ts);
+    List<Sample> in = Evaluator.floatsOnly(ev.evalVector(args.get(0), ts));
     List<Sample> out = new ArrayList<>(in.size());
     for (Sample s : in) {
       out.add(ev.withDroppedName(s.metric(), ts, f.applyAsDouble(s.f())));
@@ -158,7 +177,7 @@ final class Functions {
     if (args.isEmpty()) {
       return new VecVal(List.of(new Sample(Labels.EMPTY, ts, dateField(name, ts / 1000.0))));
     }
-    List<Sample> in = ev.evalVector(args.get(0), ts);
+    List<Sample> in = Evaluator.floatsOnly(ev.evalVector(args.get(0), ts));
     List<Sample> out = new ArrayList<>(in.size());
     for (Sample s : in) {
       out.add(ev.withDroppedName(s.metric(), ts, dateField(name, s.f())));
@@ -186,7 +205,7 @@ final class Functions {
   }
 
   private static VecVal sortByValue(Evaluator ev, Call c, long ts, boolean desc) {
-    List<Sample> in = new ArrayList<>(ev.evalVector(c.args().get(0), ts));
+    List<Sample> in = new ArrayList<>(Evaluator.floatsOnly(ev.evalVector(c.args().get(0), ts)));
     if (ev.isRangeQuery()) {
       ev.annos.warn(Annotations.sortInRangeQuery(), c.position().start());
     }
@@ -295,7 +314,7 @@ final class Functions {
         Map<String, String> lm = Evaluator.mapOf(s.metric());
         lm.put(dst, res);
         boolean drop = dst.equals("__name__") ? false : s.dropName();
-        out.add(new Sample(Evaluator.labelsOf(lm), s.t(), s.f(), drop));
+        out.add(s.withMetric(Evaluator.labelsOf(lm), drop));
       } else {
         out.add(s);
       }
@@ -340,7 +359,7 @@ final class Functions {
       Map<String, String> lm = Evaluator.mapOf(s.metric());
       lm.put(dst, sb.toString());
       boolean drop = dst.equals("__name__") ? false : s.dropName();
-      out.add(new Sample(Evaluator.labelsOf(lm), s.t(), s.f(), drop));
+      out.add(s.withMetric(Evaluator.labelsOf(lm), drop));
     }
     checkNoDuplicates(out);
     return new VecVal(out);
@@ -372,7 +391,44 @@ final class Functions {
     return Evaluator.labelsOf(out);
   }
 
-  /** Classic buckets grouped by series without {@code le}, in order of first appearance. */
+  /**
+   * Classic buckets grouped by series without {@code le}, in order of first appearance; the
+   * native-histogram samples of {@code in} go to {@code natives}, except those whose labels equal
+   * a classic group's: then neither is evaluated and a warning is given (Prometheus's
+   * resetHistograms).
+   */
+  private static Map<Labels, List<double[]>> classicBuckets(
+      Evaluator ev, List<Sample> in, Expr arg, List<Sample> natives) {
+    Map<Labels, List<double[]>> groups = classicBuckets(ev, Evaluator.floatsOnly(in), arg);
+    for (Sample s : in) {
+      if (s.h() == null) {
+        continue;
+      }
+      if (groups.containsKey(s.metric())) {
+        String name = ev.delayedNameRemoval() ? s.metric().getOrEmpty("__name__") : "";
+        ev.annos.warn(Annotations.mixedClassicNative(name), arg.position().start());
+        groups.remove(s.metric());
+        continue;
+      }
+      natives.add(s);
+    }
+    return groups;
+  }
+
+  private static void nativeNotice(Evaluator ev, NativeHistograms.Notice n, Sample s, Expr arg) {
+    if (n == NativeHistograms.Notice.NONE) {
+      return;
+    }
+    String name = ev.delayedNameRemoval() ? s.metric().getOrEmpty("__name__") : "";
+    String msg = switch (n) {
+      case QUANTILE_NAN_RESULT -> "input to histogram_quantile has NaN observations, result is NaN";
+      case QUANTILE_NAN_SKEW -> "input to histogram_quantile has NaN observations, result is skewed higher";
+      case FRACTION_NANS -> "input to histogram_fraction has NaN observations, which are excluded from all fractions";
+      case NONE -> throw new IllegalStateException();
+    };
+    ev.annos.info(name.isEmpty() ? msg : msg + " for metric name " + Annotations.goQuote(name), arg.position().start());
+  }
+
   private static Map<Labels, List<double[]>> classicBuckets(Evaluator ev, List<Sample> in, Expr arg) {
     Map<Labels, List<double[]>> groups = new LinkedHashMap<>();
     for (Sample s : in) {
@@ -397,7 +453,14 @@ final class Functions {
       ev.annos.warn(Annotations.invalidQuantile(q), c.args().get(0).position().start());
     }
     List<Sample> out = new ArrayList<>();
-    for (Map.Entry<Labels, List<double[]>> e : classicBuckets(ev, in, c.args().get(1)).entrySet()) {
+    List<Sample> natives = new ArrayList<>();
+    Map<Labels, List<double[]>> classic = classicBuckets(ev, in, c.args().get(1), natives);
+    for (Sample s : natives) {
+      NativeHistograms.Result r = NativeHistograms.quantile(q, s.h());
+      nativeNotice(ev, r.notice(), s, c.args().get(1));
+      out.add(ev.withDroppedName(s.metric(), ts, r.value()));
+    }
+    for (Map.Entry<Labels, List<double[]>> e : classic.entrySet()) {
       List<double[]> b = e.getValue();
       double[] upper = new double[b.size()];
       double[] counts = new double[b.size()];
@@ -426,9 +489,17 @@ final class Functions {
         ev.annos.warn(Annotations.invalidQuantile(qs[i - 2]), args.get(i).position().start());
       }
     }
-    Map<Labels, List<double[]>> groups = classicBuckets(ev, in, args.get(0));
+    List<Sample> natives = new ArrayList<>();
+    Map<Labels, List<double[]>> groups = classicBuckets(ev, in, args.get(0), natives);
     List<Sample> out = new ArrayList<>();
     for (double q : qs) {
+      for (Sample s : natives) {
+        NativeHistograms.Result r = NativeHistograms.quantile(q, s.h());
+        nativeNotice(ev, r.notice(), s, args.get(0));
+        Map<String, String> m = Evaluator.mapOf(s.metric());
+        m.put(label, openMetricsFloat(q));
+        out.add(ev.withDroppedName(Evaluator.labelsOf(m), ts, r.value()));
+      }
       for (Map.Entry<Labels, List<double[]>> e : groups.entrySet()) {
         List<double[]> b = e.getValue();
         double[] upper = new double[b.size()];
@@ -470,7 +541,14 @@ final class Functions {
     double upperQ = ev.evalScalar(c.args().get(1), ts);
     List<Sample> in = ev.evalVector(c.args().get(2), ts);
     List<Sample> out = new ArrayList<>();
-    for (Map.Entry<Labels, List<double[]>> e : classicBuckets(ev, in, c.args().get(2)).entrySet()) {
+    List<Sample> natives = new ArrayList<>();
+    Map<Labels, List<double[]>> classic = classicBuckets(ev, in, c.args().get(2), natives);
+    for (Sample s : natives) {
+      NativeHistograms.Result r = NativeHistograms.fraction(lower, upperQ, s.h());
+      nativeNotice(ev, r.notice(), s, c.args().get(2));
+      out.add(ev.withDroppedName(s.metric(), ts, r.value()));
+    }
+    for (Map.Entry<Labels, List<double[]>> e : classic.entrySet()) {
       List<double[]> b = e.getValue();
       double[] upper = new double[b.size()];
       double[] counts = new double[b.size()];
@@ -505,6 +583,199 @@ final class Functions {
   }
 
   // ---------------------------------------------------------------- range-vector functions
+
+  /**
+   * A range function over a series holding native histograms. True when the series is dealt
+   * with (a result added or none due); false to go on with its float points alone.
+   */
+  private static boolean histogramRange(Evaluator ev, String name, Points p, long ts, long rangeStart, long rangeEnd,
+      long rangeMs, int argPos, boolean extended, boolean keepName, List<Sample> out) {
+    int hn = p.hn;
+    FloatHistogram[] hs = p.hs;
+    String metricName = p.metric.getOrEmpty("__name__");
+    switch (name) {
+      case "rate", "increase", "delta" -> {
+        if (extended) {
+          return true; // anchored/smoothed rates of histograms are not supported
+        }
+        if (p.n > 0) {
+          ev.annos.warn(Annotations.mixedFloatsHistograms(metricName), argPos);
+          return true;
+        }
+        if (hn < 2) {
+          return true;
+        }
+        boolean counter = !name.equals("delta");
+        FloatHistogram h = histogramDelta(ev, argPos, hs, hn, counter);
+        if (counter) {
+          for (int i = 0; i < hn; i++) {
+            if (hs[i].counterResetHint() == FloatHistogram.CounterResetHint.GAUGE) {
+              ev.annos.warn(Annotations.histogramNotCounter(metricName), argPos);
+              break;
+            }
+          }
+        } else if (!isGauge(hs[0]) || !isGauge(hs[hn - 1])) {
+          ev.annos.warn(Annotations.histogramNotGauge(metricName), argPos);
+        }
+        if (h == null) {
+          return true;
+        }
+        h = h.withCounterResetHint(FloatHistogram.CounterResetHint.GAUGE);
+        double factor = RangeKernels.histogramRateFactor(p.ht, 0, hn, rangeStart, rangeEnd, counter,
+            name.equals("rate"), rangeMs / 1000.0, hs[0].count(), h.count());
+        addHistogram(ev, p, ts, h.mul(factor), false, out);
+        return true;
+      }
+      case "count_over_time" -> {
+        out.add(ev.withDroppedName(p.metric, ts, p.n + hn));
+        return true;
+      }
+      case "present_over_time" -> {
+        out.add(ev.withDroppedName(p.metric, ts, 1));
+        return true;
+      }
+      case "last_over_time", "first_over_time" -> {
+        boolean last = name.startsWith("last");
+        long th = last ? p.ht[hn - 1] : p.ht[0];
+        if (p.n > 0 && (last ? p.t[p.n - 1] > th : p.t[0] < th)) {
+          return false;
+        }
+        addHistogram(ev, p, ts, last ? hs[hn - 1] : hs[0], keepName, out);
+        return true;
+      }
+      case "ts_of_last_over_time", "ts_of_first_over_time" -> {
+        long tt = name.equals("ts_of_last_over_time")
+            ? Math.max(p.ht[hn - 1], p.n > 0 ? p.t[p.n - 1] : Long.MIN_VALUE)
+            : Math.min(p.ht[0], p.n > 0 ? p.t[0] : Long.MAX_VALUE);
+        out.add(ev.withDroppedName(p.metric, ts, tt / 1000.0));
+        return true;
+      }
+      case "sum_over_time", "avg_over_time" -> {
+        if (p.n > 0) {
+          ev.annos.warn(Annotations.mixedFloatsHistograms(metricName), argPos);
+          return true;
+        }
+        FloatHistogram sum = hs[0];
+        for (int i = 1; i < hn; i++) {
+          if (!sum.addable(hs[i])) {
+            return true;
+          }
+          if (sum.customBoundsDiffer(hs[i])) {
+            ev.annos.info(Annotations.mismatchedCustomBuckets("aggregation"), argPos);
+          }
+          sum = sum.addScaled(hs[i], 1);
+        }
+        addHistogram(ev, p, ts, name.equals("avg_over_time") ? sum.div(hn) : sum, false, out);
+        return true;
+      }
+      case "resets", "changes" -> {
+        if (p.n > 0 || extended) {
+          return p.n == 0;
+        }
+        int c = 0;
+        for (int i = 1; i < hn; i++) {
+          if (name.equals("resets") ? hs[i].detectReset(hs[i - 1]) : !hs[i].equals(hs[i - 1])) {
+            c++;
+          }
+        }
+        out.add(ev.withDroppedName(p.metric, ts, c));
+        return true;
+      }
+      case "irate", "idelta" -> {
+        if (p.n > 0) {
+          return false;
+        }
+        if (hn < 2 || p.ht[hn - 1] == p.ht[hn - 2]) {
+          return true;
+        }
+        FloatHistogram last = hs[hn - 1];
+        FloatHistogram prev = hs[hn - 2];
+        boolean rate = name.equals("irate");
+        if (rate && (isGauge(last) || isGauge(prev))) {
+          ev.annos.warn(Annotations.histogramNotCounter(metricName), argPos);
+        }
+        if (!rate && (!isGauge(last) || !isGauge(prev))) {
+          ev.annos.warn(Annotations.histogramNotGauge(metricName), argPos);
+        }
+        FloatHistogram r;
+        if (rate && last.detectReset(prev)) {
+          r = last;
+        } else if (last.addable(prev)) {
+          if (last.customBoundsDiffer(prev)) {
+            ev.annos.info(Annotations.mismatchedCustomBuckets("subtraction"), argPos);
+          }
+          r = last.addScaled(prev, -1);
+        } else {
+          return true;
+        }
+        r = r.withCounterResetHint(FloatHistogram.CounterResetHint.GAUGE);
+        if (rate) {
+          r = r.div((p.ht[hn - 1] - p.ht[hn - 2]) / 1000.0);
+        }
+        addHistogram(ev, p, ts, r, false, out);
+        return true;
+      }
+      default -> {
+        // float-only functions: histograms are ignored, with a notice when floats remain
+        if (p.n > 0) {
+          ev.annos.info("ignored histograms in a range containing both floats and histograms for metric name "
+              + Annotations.goQuote(metricName), argPos);
+        }
+        return p.n == 0;
+      }
+    }
+  }
+
+  private static boolean isGauge(FloatHistogram h) {
+    return h.counterResetHint() == FloatHistogram.CounterResetHint.GAUGE;
+  }
+
+  /**
+   * last minus first of {@code hs[0..n)}, plus (counters) the value before every reset; null
+   * when the bucket layouts differ.
+   */
+  private static @Nullable FloatHistogram histogramDelta(
+      Evaluator ev, int argPos, FloatHistogram[] hs, int n, boolean counter) {
+    FloatHistogram prev = hs[0];
+    FloatHistogram last = hs[n - 1];
+    if (counter && hs[1].detectReset(prev)) {
+      prev = hs[1].mul(0);
+    }
+    for (int i = 1; i < n; i++) {
+      if (!hs[i].addable(last)) {
+        return null;
+      }
+    }
+    if (!prev.addable(last)) {
+      return null;
+    }
+    if (last.customBoundsDiffer(prev)) {
+      ev.annos.info(Annotations.mismatchedCustomBuckets("subtraction"), argPos);
+    }
+    FloatHistogram h = last.addScaled(prev, -1);
+    if (counter) {
+      for (int i = 1; i < n; i++) {
+        if (hs[i].detectReset(prev)) {
+          if (h.customBoundsDiffer(prev)) {
+            ev.annos.info(Annotations.mismatchedCustomBuckets("addition"), argPos);
+          }
+          h = h.addScaled(prev, 1);
+        }
+        prev = hs[i];
+      }
+    }
+    return h;
+  }
+
+  private static void addHistogram(Evaluator ev, Points p, long ts, FloatHistogram h, boolean keepName,
+      List<Sample> out) {
+    if (keepName && !p.dropName) {
+      out.add(Sample.histogram(p.metric, ts, h, false));
+    } else {
+      Sample named = ev.withDroppedName(p.metric, ts, 0);
+      out.add(Sample.histogram(named.metric(), ts, h, named.dropName()));
+    }
+  }
 
   private static Object rangeFunction(Evaluator ev, Call c, long ts) {
     String name = c.function().name();
@@ -581,6 +852,10 @@ final class Functions {
     double[] reg = new double[2];
     for (Points p : rv.series()) {
       int n = p.n;
+      if (p.hn > 0 && histogramRange(ev, name, p, ts, ref - rangeMs, ref, rangeMs, argPos, anchored || smoothed,
+          keepName, out)) {
+        continue;
+      }
       if (n == 0) {
         continue;
       }

@@ -234,7 +234,7 @@ final class Info {
       }
       Map<String, String> lm = Evaluator.mapOf(bs.metric());
       lm.putAll(added);
-      out.add(new Sample(Evaluator.labelsOf(lm), ts, bs.f(), bs.dropName()));
+      out.add(new Sample(Evaluator.labelsOf(lm), ts, bs.f(), bs.h(), bs.dropName()));
     }
     return new VecVal(out);
   }

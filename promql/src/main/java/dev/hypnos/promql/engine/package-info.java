@@ -13,8 +13,9 @@
  * dev.hypnos.promql.engine.QueryException}s with a {@link
  * dev.hypnos.promql.engine.QueryException.Kind}.
  *
- * <p>Not supported: native histograms (the storage interface carries floats only) and start
- * timestamps. The sample limit counts the samples one step or one range selection holds, which is
+ * <p>Samples are floats or native histograms ({@link dev.hypnos.core.histogram.FloatHistogram});
+ * see promql/CONFORMANCE.md for what works on histograms. Not supported: counter-reset hints of
+ * histograms and start timestamps. The sample limit counts the samples one step or one range selection holds, which is
  * close to, but not exactly, Prometheus's peak count.
  */
 @NullMarked

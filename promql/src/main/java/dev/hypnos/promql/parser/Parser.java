@@ -1124,13 +1124,15 @@ final class Parser {
   private Expr parseCall() {
     Token name = next();
     Function f = Function.lookup(name.text());
+    // As in Prometheus's grammar, the name is checked once the argument list has parsed, so
+    // "foo(" reports the unclosed parenthesis.
+    List<Expr> args = parseCallBody();
     if (f == null) {
       throw error(name.range(), "unknown function with name " + Token.goQuote(name.text()));
     }
     if (f.experimental() && !options.enabled(ParserOptions.EXPERIMENTAL_FUNCTIONS)) {
       throw error(name.range(), "function " + Token.goQuote(name.text()) + " is not enabled");
     }
-    List<Expr> args = parseCallBody();
     return new Call(f, args, new PositionRange(name.pos(), lastClosing));
   }
 

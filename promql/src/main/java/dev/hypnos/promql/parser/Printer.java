@@ -54,13 +54,7 @@ public final class Printer {
         sb.append('[');
         writeRange(sb, m.rangeMs(), m.rangeExpr());
         sb.append(']');
-        if (v.anchored()) {
-          sb.append(" anchored");
-        } else if (v.smoothed()) {
-          sb.append(" smoothed");
-        }
-        writeAt(sb, v.at());
-        writeOffset(sb, v.offsetMs(), v.offsetExpr(), arithAfter);
+        writeModifiers(sb, v, true, arithAfter);
       }
       case SubqueryExpr s -> {
         write(sb, s.expr());
@@ -238,13 +232,64 @@ public final class Printer {
     if (!modifiers) {
       return;
     }
-    writeAt(sb, v.at());
+    writeModifiers(sb, v, false, arithAfter);
+  }
+
+  /**
+   * The @, anchored/smoothed and offset modifiers of {@code v}. Normally in Prometheus's order
+   * (offset last); an offset in sign-chain form followed by an arithmetic operator goes first,
+   * so that the @ or anchored/smoothed keyword after it ends the duration expression, which
+   * would otherwise take in the operator ("x offset + + 1 - 2 @ 0 / y").
+   */
+  private static void writeModifiers(
+      StringBuilder sb, VectorSelector v, boolean extendedFirst, boolean arithAfter) {
+    boolean offsetFirst = arithAfter
+        && signChainForm(v.offsetExpr())
+        && (v.at() != null || v.anchored() || v.smoothed());
+    if (offsetFirst) {
+      writeOffset(sb, v.offsetMs(), v.offsetExpr(), arithAfter);
+    }
+    if (extendedFirst) {
+      writeExtended(sb, v);
+      writeAt(sb, v.at());
+    } else {
+      writeAt(sb, v.at());
+      writeExtended(sb, v);
+    }
+    if (!offsetFirst) {
+      writeOffset(sb, v.offsetMs(), v.offsetExpr(), arithAfter);
+    }
+  }
+
+  private static void writeExtended(StringBuilder sb, VectorSelector v) {
     if (v.anchored()) {
       sb.append(" anchored");
     } else if (v.smoothed()) {
       sb.append(" smoothed");
     }
-    writeOffset(sb, v.offsetMs(), v.offsetExpr(), arithAfter);
+  }
+
+  /** Whether the offset expression is printed after a "+ +" sign chain (see writeOffset). */
+  private static boolean signChainForm(@Nullable DurationExpr expr) {
+    if (expr == null || isPrimary(expr)) {
+      return false;
+    }
+    if (expr.lhs() == null) {
+      // "-step()" or "-(1 + 2)" is read back as a sign applied to one primary; "-1 ^ 2" is not
+      // ("offset -1" would end the offset there).
+      return !(expr.rhs() instanceof DurationExpr d && isPrimary(d))
+          && !(expr.rhs() instanceof NumberLiteral);
+    }
+    return !print(expr).startsWith("(");
+  }
+
+  /** A parenthesised expression, step(), range(), min_of() or max_of(). */
+  private static boolean isPrimary(DurationExpr d) {
+    return d.wrapped()
+        || switch (d.op()) {
+          case STEP, RANGE, MIN_OF, MAX_OF -> true;
+          default -> false;
+        };
   }
 
   /** {@code [a-zA-Z_:][a-zA-Z0-9_:]*}: a metric name that needs no quotes. */
@@ -341,11 +386,7 @@ public final class Printer {
     if (expr != null) {
       sb.append(" offset ");
       String text = print(expr);
-      if (!expr.wrapped()
-          && expr.lhs() != null
-          && expr.op() != Expr.DurationOp.MIN_OF
-          && expr.op() != Expr.DurationOp.MAX_OF
-          && !text.startsWith("(")) {
+      if (signChainForm(expr)) {
         // An unparenthesised arithmetic offset only arises from a leading sign chain such as
         // "offset + -1 - 2"; written plainly it would re-parse as "(x offset -1) - 2".
         sb.append("+ + ");
@@ -420,7 +461,13 @@ public final class Printer {
   }
 
   private static long secondsToMillis(double seconds) {
-    // Prometheus converts via nanoseconds (time.Duration) and prints with millisecond precision.
+    // A whole number of milliseconds (every duration literal) prints exactly. Prometheus converts
+    // via nanoseconds (time.Duration), which loses the last millisecond of durations beyond
+    // about 104 days ("8888888881s" printed as "...48m999ms"); other values go that way too.
+    long ms = Math.round(seconds * 1000);
+    if (ms / 1000.0 == seconds) {
+      return ms;
+    }
     return (long) (seconds * 1e9) / 1_000_000L;
   }
 

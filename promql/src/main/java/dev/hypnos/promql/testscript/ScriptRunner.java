@@ -1,12 +1,14 @@
 package dev.hypnos.promql.testscript;
 
 import dev.hypnos.core.chunk.Values;
+import dev.hypnos.core.histogram.FloatHistogram;
 import dev.hypnos.core.labels.Labels;
 import dev.hypnos.core.storage.MemoryStorage;
 import dev.hypnos.promql.engine.Annotations;
 import dev.hypnos.promql.engine.Engine;
 import dev.hypnos.promql.engine.EngineOptions;
 import dev.hypnos.promql.engine.FPoint;
+import dev.hypnos.promql.engine.HPoint;
 import dev.hypnos.promql.engine.Matrix;
 import dev.hypnos.promql.engine.QueryResult;
 import dev.hypnos.promql.engine.RangeSeries;
@@ -39,7 +41,8 @@ import java.util.TreeMap;
  * <p>Engine settings follow the Go harness: lookback 5m, subquery resolution 1m, 10 000 samples
  * max, 100 s timeout, every parser feature on, delayed name removal on (unless {@code features}
  * says otherwise), and the harness's extra checks on instant evals ({@link #EXTRA_CHECKS}).
- * Native-histogram samples are not supported: evals expecting them are skipped.
+ * Native histograms ({@code {{...}}} values and the NHCBs of {@code load_with_nhcb}) are loaded
+ * and compared; evals whose expected histograms state a counter-reset hint are skipped.
  *
  * <p>Concurrency: not thread-safe.
  */
@@ -96,7 +99,7 @@ public final class ScriptRunner {
     }
     Engine engine = new Engine(engineOptions(features));
     Map<Labels, TreeMap<Long, Double>> data = new TreeMap<>();
-    Set<Labels> histogramSeries = new HashSet<>();
+    Map<Labels, TreeMap<Long, FloatHistogram>> histograms = new TreeMap<>();
     MemoryStorage storage = new MemoryStorage();
     boolean dirty = false;
     List<EvalResult> out = new ArrayList<>();
@@ -104,7 +107,7 @@ public final class ScriptRunner {
       switch (c) {
         case Command.Clear cl -> {
           data.clear();
-          histogramSeries.clear();
+          histograms.clear();
           dirty = true;
         }
         case Command.Load l -> {
@@ -113,36 +116,65 @@ public final class ScriptRunner {
             block.put(s.labels(), s);
           }
           for (SeriesLine s : block.values()) {
-            if (s.histogram()) {
-              histogramSeries.add(s.labels());
-            }
             TreeMap<Long, Double> m = data.computeIfAbsent(s.labels(), k -> new TreeMap<>());
             for (int i = 0; i < s.slots(); i++) {
-              if (s.present()[i]) {
-                m.put(i * l.intervalMs(), s.values()[i]);
+              if (!s.present()[i]) {
+                continue;
+              }
+              long t = i * l.intervalMs();
+              FloatHistogram h = s.histogramAt(i);
+              if (h != null) {
+                histograms.computeIfAbsent(s.labels(), k -> new TreeMap<>()).put(t, h);
+                m.remove(t);
+              } else {
+                m.put(t, s.values()[i]);
+                TreeMap<Long, FloatHistogram> hm = histograms.get(s.labels());
+                if (hm != null) {
+                  hm.remove(t);
+                }
               }
             }
+          }
+          if (l.withNhcb()) {
+            NhcbConverter.convert(block.values(), l.intervalMs()).forEach((labels, samples) ->
+                histograms.computeIfAbsent(labels, k -> new TreeMap<>()).putAll(samples));
           }
           dirty = true;
         }
         case Command.Eval e -> {
           if (dirty) {
             storage.clear();
-            data.forEach((labels, samples) -> samples.forEach((t, v) -> storage.append(labels, t, v)));
+            appendAll(storage, data, histograms);
             dirty = false;
           }
-          out.add(runEval(name, engine, storage, e, histogramSeries, features.contains(EXTRA_CHECKS)));
+          out.add(runEval(name, engine, storage, e, features.contains(EXTRA_CHECKS)));
         }
       }
     }
     return out;
   }
 
-  private static EvalResult runEval(String file, Engine engine, MemoryStorage storage, Command.Eval e,
-      Set<Labels> histogramSeries, boolean extraChecks) {
-    if (e.expectsHistograms()) {
-      return new EvalResult(file, e.line(), e.expr(), EvalResult.Status.SKIPPED, "native histograms are not supported");
+  /** Appends float and histogram samples, per series in time order (a histogram wins a shared timestamp). */
+  private static void appendAll(MemoryStorage storage, Map<Labels, TreeMap<Long, Double>> floats,
+      Map<Labels, TreeMap<Long, FloatHistogram>> histograms) {
+    Set<Labels> all = new java.util.TreeSet<>(floats.keySet());
+    all.addAll(histograms.keySet());
+    for (Labels labels : all) {
+      TreeMap<Long, Object> merged = new TreeMap<>();
+      floats.getOrDefault(labels, new TreeMap<>()).forEach(merged::put);
+      histograms.getOrDefault(labels, new TreeMap<>()).forEach(merged::put);
+      merged.forEach((t, v) -> {
+        if (v instanceof FloatHistogram h) {
+          storage.appendHistogram(labels, t, h);
+        } else {
+          storage.append(labels, t, (Double) v);
+        }
+      });
     }
+  }
+
+  private static EvalResult runEval(String file, Engine engine, MemoryStorage storage, Command.Eval e,
+      boolean extraChecks) {
     try {
       String problem = check(engine, storage, e);
       if (problem == null && extraChecks && !e.range() && e.fail() == null) {
@@ -238,6 +270,12 @@ public final class ScriptRunner {
       for (FPoint p : s.points()) {
         if (p.t() == t) {
           vec.add(new Sample(s.metric(), t, p.f()));
+          break;
+        }
+      }
+      for (HPoint p : s.histograms()) {
+        if (p.t() == t) {
+          vec.add(Sample.histogram(s.metric(), t, p.h(), false));
           break;
         }
       }
@@ -352,6 +390,15 @@ public final class ScriptRunner {
       if (x.slots() < 1 || !x.present()[0]) {
         return "expected no value for " + s.metric();
       }
+      FloatHistogram wantH = x.histogramAt(0);
+      if (wantH != null || s.h() != null) {
+        if (wantH == null || s.h() == null || !histogramsEqual(wantH, s.h(), x.hintSet()[0])) {
+          return "expected " + (wantH != null ? wantH : FloatCompare.format(x.values()[0])) + " for " + s.metric()
+              + " but got " + (s.h() != null ? s.h() : FloatCompare.format(s.f()));
+        }
+        seen.add(s.metric());
+        continue;
+      }
       if (!FloatCompare.equal(x.values()[0], s.f())) {
         return "expected " + FloatCompare.format(x.values()[0]) + " for " + s.metric() + " but got "
             + FloatCompare.format(s.f());
@@ -393,13 +440,32 @@ public final class ScriptRunner {
         return "unexpected metric " + s.metric() + " in result, has " + s.points();
       }
       seen.add(s.metric());
+      List<HPoint> wantH = new ArrayList<>();
+      List<Boolean> wantHint = new ArrayList<>();
+      for (int i = 0; i < x.slots(); i++) {
+        FloatHistogram h = x.histogramAt(i);
+        if (x.present()[i] && h != null) {
+          wantH.add(new HPoint(start + i * step, h));
+          wantHint.add(x.hintSet()[i]);
+        }
+      }
+      if (wantH.size() != s.histograms().size()) {
+        return "expected " + wantH.size() + " histogram points for " + x.labels() + ", but got " + s.histograms();
+      }
+      for (int i = 0; i < wantH.size(); i++) {
+        HPoint w = wantH.get(i);
+        HPoint g = s.histograms().get(i);
+        if (w.t() != g.t() || !histogramsEqual(w.h(), g.h(), wantHint.get(i))) {
+          return "expected histogram point " + w + " for " + x.labels() + ", got " + g;
+        }
+      }
       List<FPoint> want = new ArrayList<>();
       for (int i = 0; i < x.slots(); i++) {
         long t = start + i * step;
         if (t > end) {
           return "expected " + x.slots() + " points for " + x.labels() + ", but query time range cannot return this many points";
         }
-        if (x.present()[i]) {
+        if (x.present()[i] && x.histogramAt(i) == null) {
           want.add(new FPoint(t, x.values()[i]));
         }
       }
@@ -424,6 +490,40 @@ public final class ScriptRunner {
       }
     }
     return null;
+  }
+
+  /**
+   * Native histograms equal as the Go harness compares them: same schema, zero threshold and
+   * custom bounds, counts, sum, zero count and every non-empty bucket (same index) equal within
+   * the float tolerance; the counter-reset hint only when the expected value states one.
+   */
+  static boolean histogramsEqual(FloatHistogram exp, FloatHistogram cur, boolean compareHint) {
+    if (compareHint && exp.counterResetHint() != cur.counterResetHint()) {
+      return false;
+    }
+    if (exp.schema() != cur.schema()
+        || !FloatCompare.equal(exp.count(), cur.count())
+        || !FloatCompare.equal(exp.sum(), cur.sum())
+        || !java.util.Arrays.equals(exp.customBounds(), cur.customBounds())
+        || exp.zeroThreshold() != cur.zeroThreshold()
+        || !FloatCompare.equal(exp.zeroCount(), cur.zeroCount())) {
+      return false;
+    }
+    return bucketsMatch(exp.positiveOffset(), exp.positiveBuckets(), cur.positiveOffset(), cur.positiveBuckets())
+        && bucketsMatch(exp.negativeOffset(), exp.negativeBuckets(), cur.negativeOffset(), cur.negativeBuckets());
+  }
+
+  private static boolean bucketsMatch(int offA, double[] a, int offB, double[] b) {
+    int lo = Math.min(offA, offB);
+    int hi = Math.max(offA + a.length, offB + b.length);
+    for (int idx = lo; idx < hi; idx++) {
+      double x = idx - offA >= 0 && idx - offA < a.length ? a[idx - offA] : 0;
+      double y = idx - offB >= 0 && idx - offB < b.length ? b[idx - offB] : 0;
+      if ((x == 0) != (y == 0) || !FloatCompare.equal(x, y)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The final line a CLI prints: {@code N passed, N failed, N skipped}. */

@@ -1,8 +1,13 @@
 package dev.hypnos.promql.testscript;
 
 import dev.hypnos.core.chunk.Values;
+import dev.hypnos.core.histogram.FloatHistogram;
 import dev.hypnos.core.labels.Label;
 import dev.hypnos.core.labels.Labels;
+import dev.hypnos.promql.parser.HistogramSpec;
+import dev.hypnos.promql.parser.ParseException;
+import dev.hypnos.promql.parser.SeriesDesc;
+import dev.hypnos.promql.parser.SeriesDescParser;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -75,7 +80,6 @@ public final class SeriesLineParser {
     String rest = in.substring(pos).trim();
     List<Double> vals = new ArrayList<>();
     List<Boolean> pres = new ArrayList<>();
-    boolean histogram = false;
     int i = 0;
     while (i < rest.length()) {
       char c = rest.charAt(i);
@@ -85,27 +89,7 @@ public final class SeriesLineParser {
       }
       int start = i;
       if (rest.startsWith("{{", i)) {
-        // Native histogram item, possibly {{H}}+{{D}}xN: not supported; count its slots.
-        histogram = true;
-        int end = skipHistogram(rest, i);
-        if (end + 1 < rest.length() && (rest.charAt(end) == '+' || rest.charAt(end) == '-') && rest.startsWith("{{", end + 1)) {
-          end = skipHistogram(rest, end + 1);
-        }
-        int reps = 1;
-        if (end < rest.length() && rest.charAt(end) == 'x') {
-          int e2 = end + 1;
-          while (e2 < rest.length() && Character.isDigit(rest.charAt(e2))) {
-            e2++;
-          }
-          reps = Integer.parseInt(rest.substring(end + 1, e2)) + 1;
-          end = e2;
-        }
-        for (int k = 0; k < reps; k++) {
-          vals.add(0.0);
-          pres.add(false);
-        }
-        i = end;
-        continue;
+        return parseWithHistograms(labels);
       }
       while (i < rest.length() && !Character.isWhitespace(rest.charAt(i))) {
         i++;
@@ -118,7 +102,68 @@ public final class SeriesLineParser {
       v[k] = vals.get(k);
       p[k] = pres.get(k);
     }
-    return new SeriesLine(labels, v, p, histogram);
+    return new SeriesLine(labels, v, p);
+  }
+
+  /** A line holding native histograms, read with the series-description parser of the parser package. */
+  private SeriesLine parseWithHistograms(Labels labels) {
+    SeriesDesc desc;
+    try {
+      desc = SeriesDescParser.parse(in);
+    } catch (ParseException e) {
+      throw new ScriptException(line, "parse series " + in + ": " + e.getMessage());
+    }
+    int n = desc.values().size();
+    double[] v = new double[n];
+    boolean[] p = new boolean[n];
+    FloatHistogram[] h = new FloatHistogram[n];
+    boolean[] hint = new boolean[n];
+    for (int k = 0; k < n; k++) {
+      SeriesDesc.Value x = desc.values().get(k);
+      if (x.omitted()) {
+        continue;
+      }
+      p[k] = true;
+      HistogramSpec spec = x.histogram();
+      if (spec == null) {
+        v[k] = x.value();
+        continue;
+      }
+      try {
+        h[k] = toHistogram(spec);
+      } catch (IllegalArgumentException e) {
+        throw new ScriptException(line, "native histogram in " + in + ": " + e.getMessage());
+      }
+      hint[k] = spec.counterResetHintSet();
+    }
+    return new SeriesLine(labels, v, p, true, h, hint);
+  }
+
+  static FloatHistogram toHistogram(HistogramSpec s) {
+    double[] pos = unbox(s.positiveBuckets());
+    FloatHistogram h;
+    if (s.schema() == HistogramSpec.CUSTOM_BUCKETS_SCHEMA) {
+      double[] counts = new double[s.positiveOffset() + pos.length];
+      System.arraycopy(pos, 0, counts, s.positiveOffset(), pos.length);
+      h = FloatHistogram.customBuckets(unbox(s.customValues()), counts, s.count(), s.sum());
+    } else {
+      h = FloatHistogram.exponential(s.schema(), s.zeroThreshold(), s.zeroCount(), s.count(), s.sum(),
+          s.positiveOffset(), pos, s.negativeOffset(), unbox(s.negativeBuckets()));
+    }
+    return h.withCounterResetHint(switch (s.counterResetHint()) {
+      case UNKNOWN -> FloatHistogram.CounterResetHint.UNKNOWN;
+      case RESET -> FloatHistogram.CounterResetHint.COUNTER_RESET;
+      case NOT_RESET -> FloatHistogram.CounterResetHint.NOT_COUNTER_RESET;
+      case GAUGE -> FloatHistogram.CounterResetHint.GAUGE;
+    });
+  }
+
+  private static double[] unbox(List<Double> l) {
+    double[] a = new double[l.size()];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = l.get(i);
+    }
+    return a;
   }
 
   private int skipHistogram(String s, int from) {

@@ -40,6 +40,46 @@ class EngineTest {
     assertThat(((Vector) engine.instantQuery(s, "x", 90_000).value()).samples()).isEmpty();
   }
 
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {
+      "x", "x offset 1m", "x @ 300", "x offset -2m", "rate(x[2m])", "increase(x[90s] offset 30s)",
+      "delta(x[5m] @ 600)", "rate(x[1m])", "rate(y[3m])", "increase(y[10m] @ 900 offset 5m)"})
+  void seriesWiseRangeQueriesEqualTheInstantQueryAtEachStep(String q) {
+    // gaps, a stale marker, counter resets, a second name with the same labels ("x" vs "y")
+    MemoryStorage s = new MemoryStorage();
+    for (int i = 0; i <= 80; i++) {
+      long t = i * 15_000L + (i % 3) * 1_000L;
+      if (i % 7 != 3) {
+        s.append(Labels.of("__name__", "x", "job", "a"), t, i % 20);
+      }
+      if (i == 40) {
+        s.append(Labels.of("__name__", "x", "job", "b"), t, Values.STALE_NAN);
+      } else if (i < 30 || i > 50) {
+        s.append(Labels.of("__name__", "x", "job", "b"), t, 3 * i);
+      }
+      if (i > 20) {
+        s.append(Labels.of("__name__", "y", "job", "a"), t, i);
+      }
+    }
+    Engine engine = new Engine(EngineOptions.DEFAULT);
+    long end = 1_300_000;
+    Matrix m = (Matrix) engine.rangeQuery(s, q, 0, end, 20_000).value();
+    java.util.Map<Labels, java.util.Map<Long, Double>> got = new java.util.HashMap<>();
+    for (RangeSeries rs : m.series()) {
+      for (FPoint p : rs.points()) {
+        got.computeIfAbsent(rs.metric(), k -> new java.util.HashMap<>()).put(p.t(), p.f());
+      }
+    }
+    int points = 0;
+    for (long ts = 0; ts <= end; ts += 20_000) {
+      for (Sample smp : ((Vector) engine.instantQuery(s, q, ts).value()).samples()) {
+        assertThat(got.getOrDefault(smp.metric(), java.util.Map.of()).get(ts)).as(smp + " at " + ts).isEqualTo(smp.f());
+        points++;
+      }
+    }
+    assertThat(m.series().stream().mapToInt(r -> r.points().size()).sum()).isEqualTo(points).isPositive();
+  }
+
   @Test
   void rangeQueryBuildsSortedSeries() {
     Engine engine = new Engine(EngineOptions.DEFAULT);

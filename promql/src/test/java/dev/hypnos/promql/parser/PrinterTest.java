@@ -44,6 +44,11 @@ class PrinterTest {
         "x smoothed offset 1m|x smoothed offset 1m",
         "x[(1m+2m)*3]|x[(1m + 2m) * 3]",
         "x offset step()|x offset step()",
+        "x offset + -1 - 2 @ 3 / y|x offset + + -1 - 2 @ 3.000 / y",
+        "x offset +-110^0|x offset + + -110 ^ 0",
+        "x offset -step()|x offset -step()",
+        "x offset min_of(step(), 8888888881s)|x offset min_of(step(), 281y45w15h48m1s)",
+        "x offset + -1 - 2 @ 3 > y|x @ 3.000 offset + + -1 - 2 > y",
         "a + fill(NaN) b|a + fill (NaN) b",
         "a + fill_right(1e-7) b|a + fill_right (1e-07) b",
       })

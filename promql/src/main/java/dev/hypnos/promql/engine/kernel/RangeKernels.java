@@ -64,6 +64,44 @@ public final class RangeKernels {
   }
 
   /**
+   * The factor rate/increase/delta multiply a histogram difference by: the extrapolation of
+   * {@link #extrapolatedRate} for sample times {@code t[from..to)}, with the counter's zero point
+   * estimated from the first histogram's count and the difference's count.
+   */
+  public static double histogramRateFactor(
+      long[] t, int from, int to, long rangeStart, long rangeEnd, boolean isCounter, boolean isRate,
+      double rangeSeconds, double firstCount, double resultCount) {
+    int n1 = to - from - 1;
+    long firstT = t[from];
+    long lastT = t[to - 1];
+    double durationToStart = (firstT - rangeStart) / 1000.0;
+    double durationToEnd = (rangeEnd - lastT) / 1000.0;
+    double sampledInterval = (lastT - firstT) / 1000.0;
+    double avg = n1 > 0 ? sampledInterval / n1 : 0;
+    double threshold = avg * 1.1;
+    if (durationToStart >= threshold) {
+      durationToStart = avg / 2;
+    }
+    if (isCounter && resultCount > 0 && firstCount >= 0) {
+      double durationToZero = sampledInterval * (firstCount / resultCount);
+      if (durationToZero < durationToStart) {
+        durationToStart = durationToZero;
+      }
+    }
+    if (durationToEnd >= threshold) {
+      durationToEnd = avg / 2;
+    }
+    double factor = 1.0;
+    if (sampledInterval != 0) {
+      factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
+    }
+    if (isRate) {
+      factor /= rangeSeconds;
+    }
+    return factor;
+  }
+
+  /**
    * irate / idelta over the last two samples. Callers check {@code to - from >= 2} and {@code
    * t[to-1] != t[to-2]} (Prometheus returns no element otherwise).
    */
