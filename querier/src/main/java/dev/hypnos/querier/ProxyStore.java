@@ -258,7 +258,9 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
           }
           String msg = "store " + s.member.name + ": " + describe(f.error());
           if (!partial) {
-            throw f.error() instanceof StoreApiException se
+            // A store that reports CANCELLED (it was shut down mid-call) failed; only the querier's
+            // own cancellation, which interrupts this thread, is a cancelled query.
+            throw f.error() instanceof StoreApiException se && se.category() != StoreApiException.Category.CANCELLED
                 ? new StoreApiException(se.category(), msg, se)
                 : StoreApiException.unavailable(msg, f.error());
           }
