@@ -132,6 +132,11 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
   private final class Stream {
     final Member member;
     final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(QUEUE_SIZE);
+    /**
+     * Items already taken from the queue, in order. The consumer drains the queue in bulk: taking
+     * items one at a time would wake the (blocked, faster) producer for every slot freed.
+     */
+    final java.util.ArrayDeque<Item> taken = new java.util.ArrayDeque<>(QUEUE_SIZE);
     @Nullable Future<?> task;
     @Nullable StoreSeries head;
     int order;
@@ -228,20 +233,12 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
    */
   private boolean advance(Stream s, SeriesSink sink, boolean partial) {
     while (true) {
-      Item item;
-      try {
-        if (responseTimeout.isZero()) {
-          item = s.queue.take();
-        } else {
-          item = s.queue.poll(responseTimeout.toNanos(), TimeUnit.NANOSECONDS);
-          if (item == null) {
-            item = new Failed(StoreApiException.unavailable(
-                "no response within " + responseTimeout.toMillis() + "ms (--store.response-timeout)", null));
-          }
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw StoreApiException.cancelled("series fan-out interrupted");
+      Item item = s.taken.poll();
+      if (item == null && s.queue.drainTo(s.taken, QUEUE_SIZE) > 0) {
+        item = s.taken.poll();
+      }
+      if (item == null) {
+        item = await(s);
       }
       switch (item) {
         case Response r -> {
@@ -275,13 +272,38 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
     }
   }
 
+  /** Blocks for a stream's next item, at most the response timeout. */
+  private Item await(Stream s) {
+    try {
+      if (responseTimeout.isZero()) {
+        return s.queue.take();
+      }
+      Item item = s.queue.poll(responseTimeout.toNanos(), TimeUnit.NANOSECONDS);
+      return item != null ? item : new Failed(StoreApiException.unavailable(
+          "no response within " + responseTimeout.toMillis() + "ms (--store.response-timeout)", null));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw StoreApiException.cancelled("series fan-out interrupted");
+    }
+  }
+
   private static String describe(Throwable t) {
     return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 
+  /** Orders streams by their head series' labels, then by store order. */
+  private static int compareHeads(Stream a, Stream b) {
+    int c = Objects.requireNonNull(a.head).labels().compareTo(Objects.requireNonNull(b.head).labels());
+    return c != 0 ? c : Integer.compare(a.order, b.order);
+  }
+
+  private static boolean headIs(Stream s, Labels labels) {
+    StoreSeries h = s.head;
+    return h != null && h.labels().equals(labels);
+  }
+
   private void merge(List<Stream> streams, SeriesRequest request, SeriesSink sink, boolean partial) {
-    PriorityQueue<Stream> heap = new PriorityQueue<>(
-        Comparator.<Stream, Labels>comparing(s -> Objects.requireNonNull(s.head).labels()).thenComparingInt(s -> s.order));
+    PriorityQueue<Stream> heap = new PriorityQueue<>(Math.max(1, streams.size()), ProxyStore::compareHeads);
     for (Stream s : streams) {
       if (advance(s, sink, partial)) {
         heap.add(s);
@@ -292,27 +314,44 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
     while (!heap.isEmpty()) {
       Stream first = heap.poll();
       StoreSeries series = Objects.requireNonNull(first.head);
-      same.clear();
-      same.add(first);
-      while (!heap.isEmpty() && Objects.requireNonNull(heap.peek().head).labels().equals(series.labels())) {
-        same.add(heap.poll());
+      Labels labels = series.labels();
+      boolean more = advance(first, sink, partial);
+      Stream next = heap.peek();
+      if (!headIs(first, labels) && (next == null || !headIs(next, labels))) {
+        // The common case: one copy of this label set.
+        sink.series(series);
+        if (request.limit() > 0 && ++sent >= request.limit()) {
+          return;
+        }
+        if (more) {
+          heap.add(first);
+        }
+        continue;
       }
       // Every copy of this label set: from other stores, and repeated in one stream (a store that
       // could not strip replica labels sends replicas one after another).
-      List<StoreSeries> parts = new ArrayList<>(same.size());
+      List<StoreSeries> parts = new ArrayList<>();
+      parts.add(series);
+      while (headIs(first, labels)) {
+        parts.add(Objects.requireNonNull(first.head));
+        advance(first, sink, partial);
+      }
+      same.clear();
+      while (!heap.isEmpty() && headIs(heap.peek(), labels)) {
+        same.add(heap.poll());
+      }
       for (Stream s : same) {
-        parts.add(Objects.requireNonNull(s.head));
-        while (advance(s, sink, partial) && Objects.requireNonNull(s.head).labels().equals(series.labels())) {
-          parts.add(s.head);
+        while (headIs(s, labels)) {
+          parts.add(Objects.requireNonNull(s.head));
+          advance(s, sink, partial);
         }
       }
-      if (parts.size() > 1) {
-        series = mergeChunks(parts);
-      }
-      sink.series(series);
-      sent++;
-      if (request.limit() > 0 && sent >= request.limit()) {
+      sink.series(mergeChunks(parts));
+      if (request.limit() > 0 && ++sent >= request.limit()) {
         return;
+      }
+      if (first.head != null) {
+        heap.add(first);
       }
       for (Stream s : same) {
         if (s.head != null) {
