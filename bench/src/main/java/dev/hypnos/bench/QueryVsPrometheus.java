@@ -86,7 +86,14 @@ public final class QueryVsPrometheus {
   /** A child JVM running a hypnos subcommand, output to a log file. */
   static Process hypnos(Path jar, Path log, String... args) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx2g", "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString()));
+        "-Xmx2g", "--enable-native-access=ALL-UNNAMED"));
+    String jfr = System.getenv("HYPNOS_JFR_DIR");
+    if (jfr != null && !jfr.isEmpty()) {
+      // A profile of each JVM, written when it stops: jfr print --events jdk.ExecutionSample FILE
+      cmd.add("-XX:StartFlightRecording=filename=" + Path.of(jfr, args[0] + ".jfr").toAbsolutePath()
+          + ",settings=profile,dumponexit=true");
+    }
+    cmd.addAll(List.of("-jar", jar.toString()));
     cmd.addAll(Arrays.asList(args));
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
@@ -187,6 +194,19 @@ public final class QueryVsPrometheus {
         }
       }
       report(mix, promNanos, hypnosNanos, rounds, warmup);
+      // Where Hypnos spends a query: the querier's own stats (reading from the store vs evaluating).
+      System.out.println();
+      System.out.println("| query | Hypnos execTotalTime ms | reading series from the store (queryPreparationTime) ms "
+          + "| evaluation (innerEvalTime) ms | samples read |");
+      System.out.println("|---|---|---|---|---|");
+      for (int i = 0; i < mix.size(); i++) {
+        JsonNode st = JSON.readTree(get(hypnosBase + paths.get(i) + "&stats=true")).path("data").path("stats");
+        System.out.printf(Locale.ROOT, "| `%s` | %.2f | %.2f | %.2f | %d |%n", mix.get(i).promql().replace("|", "\\|"),
+            st.path("timings").path("execTotalTime").asDouble() * 1000,
+            st.path("timings").path("queryPreparationTime").asDouble() * 1000,
+            st.path("timings").path("innerEvalTime").asDouble() * 1000,
+            st.path("samples").path("totalQueryableSamples").asLong());
+      }
     } finally {
       for (Process p : new Process[] {query, store}) {
         if (p != null) {

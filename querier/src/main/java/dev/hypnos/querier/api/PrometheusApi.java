@@ -38,13 +38,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -113,9 +106,8 @@ public final class PrometheusApi implements AutoCloseable {
   private final AtomicBoolean ready = new AtomicBoolean(true);
   /** How often a request's thread checks that the client of a running query is still there. */
   static final Duration CLIENT_CHECK_INTERVAL = Duration.ofMillis(100);
-  /** Each query runs on its own virtual thread, watched by its request's thread. */
-  private final ExecutorService queries =
-      Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("hypnos-query-", 0).factory());
+  /** Cancels queries whose HTTP client went away. */
+  private final ClientWatchdog watchdog = new ClientWatchdog(CLIENT_CHECK_INTERVAL);
   private final AtomicLong inFlight = new AtomicLong();
   private final LongAdder canceledByClient = new LongAdder();
   private final java.util.concurrent.ConcurrentMap<String, java.util.concurrent.atomic.LongAdder> requests =
@@ -190,7 +182,7 @@ public final class PrometheusApi implements AutoCloseable {
   @Override
   public void close() {
     app.stop();
-    queries.shutdownNow();
+    watchdog.close();
   }
 
   // ------------------------------------------------------------------ parameters
@@ -489,13 +481,13 @@ public final class PrometheusApi implements AutoCloseable {
     QueryResult run(Engine engine, StoreApiQueryable queryable, AtomicBoolean cancel);
   }
 
-  /** What a query's own thread hands back to the request's thread. */
+  /** What running a query gives the response. */
   private record Outcome(QueryResult result, List<String> storeWarnings, @Nullable QueryStats stats,
       long queuedNanos, long startedAtNanos, long evalNanos) {}
 
   /**
-   * Runs a query on its own virtual thread while the request's thread watches the client: when the
-   * client closes the connection, the engine is told to stop and the query thread is interrupted,
+   * Runs a query on the request's thread while the {@link ClientWatchdog} watches its client: when
+   * the client closes the connection, the engine is told to stop and this thread is interrupted,
    * which closes the Series streams and so cancels the gRPC calls to the stores.
    */
   private void runQuery(Context ctx, FanOut f, String q, int limit, Run run, Engine engine, long start, long end,
@@ -506,31 +498,36 @@ public final class PrometheusApi implements AutoCloseable {
     ctx.bodyAsBytes();
     QueryStats stats = statsParam.isEmpty() ? null : new QueryStats(start, end, step, System::nanoTime);
     AtomicBoolean cancel = new AtomicBoolean();
-    Future<Outcome> future;
+    Outcome outcome;
+    ClientWatchdog.Watch watch = null;
+    inFlight.incrementAndGet();
     try {
-      future = queries.submit(() -> {
-        inFlight.incrementAndGet();
-        try {
-          long startedAt = System.nanoTime();
-          List<String> storeWarnings = new ArrayList<>();
-          QueryResult r;
-          try (ProxyStore proxy = proxy(f);
-              StoreApiQueryable queryable = new StoreApiQueryable(new WarningsCollector(proxy, storeWarnings),
-                  new StoreApiQueryable.Options(f.replicaLabels(), config.dedupAlgorithm(), f.partial()), stats)) {
-            r = run.run(engine, queryable, cancel);
-          }
-          synchronized (storeWarnings) {
-            return new Outcome(r, List.copyOf(storeWarnings), stats, startedAt - began, startedAt,
-                System.nanoTime() - startedAt);
-          }
-        } finally {
-          inFlight.decrementAndGet();
-        }
-      });
-    } catch (RejectedExecutionException e) {
-      throw new ApiException(ErrorType.UNAVAILABLE, "start query: the querier is shutting down", e);
+      long startedAt = System.nanoTime();
+      List<String> storeWarnings = new ArrayList<>();
+      QueryResult r;
+      try (ClientWatchdog.Watch w = watchdog.watch(ctx, cancel);
+          ProxyStore proxy = proxy(f);
+          StoreApiQueryable queryable = new StoreApiQueryable(new WarningsCollector(proxy, storeWarnings),
+              new StoreApiQueryable.Options(f.replicaLabels(), config.dedupAlgorithm(), f.partial()), stats)) {
+        watch = w;
+        r = run.run(engine, queryable, cancel);
+      }
+      synchronized (storeWarnings) {
+        // No admission queue: a query starts as soon as its request is read.
+        outcome = new Outcome(r, List.copyOf(storeWarnings), stats, 0, startedAt, System.nanoTime() - startedAt);
+      }
+    } catch (RuntimeException e) {
+      if (watch != null && watch.clientGone()) {
+        canceledByClient.increment();
+        throw new ApiException(ErrorType.CANCELED, "query was canceled: the HTTP client closed the connection", e);
+      }
+      throw e;
+    } finally {
+      inFlight.decrementAndGet();
+      if (watch != null && watch.mustClose()) {
+        ctx.header("Connection", "close");
+      }
     }
-    Outcome outcome = await(ctx, future, cancel);
     QueryResult result = outcome.result();
     List<String> storeWarnings = outcome.storeWarnings();
     List<String> warnings = new ArrayList<>(storeWarnings);
@@ -569,49 +566,6 @@ public final class PrometheusApi implements AutoCloseable {
       g.writeEndObject();
       PromJson.writeNotes(g, warnings, infos);
     });
-  }
-
-  /**
-   * Waits for the query, checking every {@link #CLIENT_CHECK_INTERVAL} whether the client is
-   * still there; cancels the query when it is not.
-   */
-  private Outcome await(Context ctx, Future<Outcome> future, AtomicBoolean cancel) throws IOException {
-    ClientConnection client = ClientConnection.of(ctx);
-    try {
-      while (true) {
-        try {
-          return future.get(CLIENT_CHECK_INTERVAL.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-          if (client.closed()) {
-            cancel.set(true);
-            future.cancel(true);
-            canceledByClient.increment();
-            throw new ApiException(ErrorType.CANCELED, "query was canceled: the HTTP client closed the connection", null);
-          }
-        } finally {
-          if (client.mustClose()) {
-            ctx.header("Connection", "close");
-          }
-        }
-      }
-    } catch (InterruptedException e) {
-      cancel.set(true);
-      future.cancel(true);
-      Thread.currentThread().interrupt();
-      throw new ApiException(ErrorType.CANCELED, "query was canceled: the querier is stopping", e);
-    } catch (ExecutionException e) {
-      Throwable c = e.getCause() == null ? e : e.getCause();
-      if (c instanceof IOException io) {
-        throw io;
-      }
-      if (c instanceof RuntimeException re) {
-        throw re;
-      }
-      if (c instanceof Error err) {
-        throw err;
-      }
-      throw ApiErrorMapper.map(c);
-    }
   }
 
   /** Points (samples) in a query's value, for peakSamples. */
