@@ -53,7 +53,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Concurrency: thread-safe; each call runs its store streams on virtual threads.
  */
 public final class ProxyStore implements StoreApi, AutoCloseable {
-  static final int QUEUE_SIZE = 32;
+  static final int QUEUE_SIZE = 128;
 
   /** One store as the fan-out sees it: a name for messages, its API, and its last Info. */
   public record Member(String name, StoreApi api, StoreInfo info) {
