@@ -104,7 +104,7 @@ public final class PrometheusApi implements AutoCloseable {
   private final Instant startTime;
   private final Javalin app;
   private final AtomicBoolean ready = new AtomicBoolean(true);
-  /** How often a request's thread checks that the client of a running query is still there. */
+  /** How often the watchdog checks that the clients of running queries are still there. */
   static final Duration CLIENT_CHECK_INTERVAL = Duration.ofMillis(100);
   /** Cancels queries whose HTTP client went away. */
   private final ClientWatchdog watchdog = new ClientWatchdog(CLIENT_CHECK_INTERVAL);
