@@ -151,6 +151,10 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
   public void series(SeriesRequest request, SeriesSink sink) throws IOException {
     List<Member> stores = selectStores(request.minTime(), request.maxTime(), request.matchers());
     boolean partial = request.partialResponseStrategy() == PartialResponseStrategy.WARN;
+    if (stores.size() == 1 && responseTimeout.isZero() && !mustStrip(request, stores.get(0))) {
+      direct(stores.get(0), request, sink, partial);
+      return;
+    }
     List<Stream> streams = new ArrayList<>(stores.size());
     try {
       for (int i = 0; i < stores.size(); i++) {
@@ -168,9 +172,47 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
     }
   }
 
+  /** Whether the proxy must strip the replica labels itself (the store cannot). */
+  private static boolean mustStrip(SeriesRequest request, Member m) {
+    return !request.withoutReplicaLabels().isEmpty() && !m.info.supportsWithoutReplicaLabels();
+  }
+
+  /**
+   * The one store, without a response timeout: it streams straight into the sink on this thread,
+   * with no producer thread or queue between them (one thread hand-off less per call). A failure
+   * of the store, not of the sink, becomes a warning or an error as in the fan-out.
+   */
+  private static void direct(Member m, SeriesRequest request, SeriesSink sink, boolean partial) throws IOException {
+    RuntimeException[] sinkFailure = new RuntimeException[1];
+    try {
+      m.api.series(request, r -> {
+        try {
+          sink.send(r);
+        } catch (RuntimeException e) {
+          sinkFailure[0] = e;
+          throw e;
+        }
+      });
+    } catch (Exception e) {
+      if (sinkFailure[0] != null) {
+        throw sinkFailure[0];
+      }
+      if (Thread.currentThread().isInterrupted()) {
+        throw StoreApiException.cancelled("series stream of store " + m.name + " cancelled by the querier");
+      }
+      String msg = "store " + m.name + ": " + describe(e);
+      if (!partial) {
+        throw e instanceof StoreApiException se && se.category() != StoreApiException.Category.CANCELLED
+            ? new StoreApiException(se.category(), msg, se)
+            : StoreApiException.unavailable(msg, e);
+      }
+      sink.warning(msg);
+    }
+  }
+
   /** Runs on a virtual thread: streams one store into its queue, then an end or failure marker. */
   private void produce(Stream s, SeriesRequest request) {
-    boolean strip = !request.withoutReplicaLabels().isEmpty() && !s.member.info.supportsWithoutReplicaLabels();
+    boolean strip = mustStrip(request, s.member);
     SeriesRequest sub = strip ? withoutReplicaLabels(request, List.of()) : request;
     try {
       if (strip) {
