@@ -32,6 +32,11 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Listen address of the querier's Prometheus HTTP API. Default: ${DEFAULT-VALUE}.")
   String httpAddress = "0.0.0.0:10902";
 
+  @Option(names = "--grpc-address", defaultValue = "0.0.0.0:10901", paramLabel = "HOST:PORT",
+      description = "Listen address of the querier's Store and Info gRPC APIs (as `hypnos query`). "
+          + "Default: ${DEFAULT-VALUE}.")
+  String grpcAddress = "0.0.0.0:10901";
+
   @Option(names = "--bucket.dir", defaultValue = "./hypnos-demo-bucket", paramLabel = "DIR",
       description = "Directory of the demo bucket; generated when it holds no block, reused otherwise. "
           + "Default: ${DEFAULT-VALUE}.")
@@ -56,12 +61,15 @@ public final class DemoCommand implements Callable<Integer> {
   /** Starts the demo and prints how to use it; used by {@link #call()} and by tests. */
   DemoServer start(InstantSource clock) throws Exception {
     DemoServer server = DemoServer.start(
-        new DemoServer.Options(bucketDir, dataDir, HostPort.parse("--http-address", httpAddress)), clock);
+        new DemoServer.Options(bucketDir, dataDir, HostPort.parse("--http-address", httpAddress),
+            HostPort.parse("--grpc-address", grpcAddress)), clock);
     PrintWriter out = spec.commandLine().getOut();
     out.println("hypnos demo: " + (server.generated() ? "generated" : "reusing") + " bucket "
         + bucketDir.toAbsolutePath().normalize() + " (" + server.blocks().size() + " blocks)");
     out.println();
     out.println("Grafana: add a Prometheus data source with URL http://localhost:" + server.port());
+    out.println("Store API (gRPC) of the querier on port " + server.grpcPort()
+        + ", for another querier's --endpoint.");
     out.println();
     out.println("Clusters: " + DemoData.HA_CLUSTER + " (two HA replicas), " + DemoData.SINGLE_CLUSTER
         + ". Deduplication is on, by replica label \"" + DemoData.REPLICA_LABEL + "\".");

@@ -42,7 +42,8 @@ class DemoCommandTest {
     StringWriter out = new StringWriter();
     CommandLine cl = new CommandLine(cmd);
     cl.setOut(new PrintWriter(out, true));
-    cl.parseArgs("--http-address=127.0.0.1:0", "--bucket.dir=" + bucket, "--data-dir=" + data);
+    cl.parseArgs("--http-address=127.0.0.1:0", "--grpc-address=127.0.0.1:0", "--bucket.dir=" + bucket,
+        "--data-dir=" + data);
     DemoServer server = cmd.start(clock);
     return new Started(server, out.toString());
   }
@@ -138,6 +139,27 @@ class DemoCommandTest {
       assertThat(p99).containsOnlyKeys(DemoData.HA_CLUSTER, DemoData.SINGLE_CLUSTER);
       assertThat(p99.values()).allSatisfy(v -> assertThat(v).isBetween(0.0, 2.5));
       assertThat(query(port, "max(node_memory_used_bytes)", "", true).get("")).isGreaterThan(1e9);
+
+      // The querier's Store API over gRPC, as another querier would use it.
+      assertThat(first.out()).contains("Store API (gRPC) of the querier on port " + server.grpcPort());
+      io.grpc.ManagedChannel channel = dev.hypnos.storeapi.GrpcServers.plaintextChannel("127.0.0.1", server.grpcPort());
+      try {
+        var client = new dev.hypnos.storeapi.GrpcStoreApiClient(channel, "demo");
+        var info = client.info();
+        assertThat(info.labelSets()).isNotEmpty();
+        List<dev.hypnos.core.labels.Labels> series = new java.util.ArrayList<>();
+        client.series(dev.hypnos.storeapi.SeriesRequest.builder(info.minTime(), info.maxTime(),
+                List.of(dev.hypnos.core.labels.Matcher.eq("__name__", "up"))).skipChunks(true).build(),
+            r -> {
+              if (r instanceof dev.hypnos.storeapi.SeriesResponse.SeriesItem si) {
+                series.add(si.series().labels());
+              }
+            });
+        // Both HA replicas (no replica labels stripped unless asked) and the single cluster.
+        assertThat(series).hasSize(12).isSorted();
+      } finally {
+        dev.hypnos.storeapi.GrpcServers.shutdown(channel, java.time.Duration.ofSeconds(2));
+      }
     }
 
     // Later, a second run reuses the bucket: same blocks, nothing generated.

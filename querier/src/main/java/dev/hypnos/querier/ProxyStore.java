@@ -53,7 +53,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Concurrency: thread-safe; each call runs its store streams on virtual threads.
  */
 public final class ProxyStore implements StoreApi, AutoCloseable {
-  static final int QUEUE_SIZE = 32;
+  static final int QUEUE_SIZE = 128;
 
   /** One store as the fan-out sees it: a name for messages, its API, and its last Info. */
   public record Member(String name, StoreApi api, StoreInfo info) {
@@ -132,6 +132,11 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
   private final class Stream {
     final Member member;
     final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(QUEUE_SIZE);
+    /**
+     * Items already taken from the queue, in order. The consumer drains the queue in bulk: taking
+     * items one at a time would wake the (blocked, faster) producer for every slot freed.
+     */
+    final java.util.ArrayDeque<Item> taken = new java.util.ArrayDeque<>(QUEUE_SIZE);
     @Nullable Future<?> task;
     @Nullable StoreSeries head;
     int order;
@@ -146,6 +151,10 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
   public void series(SeriesRequest request, SeriesSink sink) throws IOException {
     List<Member> stores = selectStores(request.minTime(), request.maxTime(), request.matchers());
     boolean partial = request.partialResponseStrategy() == PartialResponseStrategy.WARN;
+    if (stores.size() == 1 && responseTimeout.isZero() && !mustStrip(request, stores.get(0))) {
+      direct(stores.get(0), request, sink, partial);
+      return;
+    }
     List<Stream> streams = new ArrayList<>(stores.size());
     try {
       for (int i = 0; i < stores.size(); i++) {
@@ -163,9 +172,47 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
     }
   }
 
+  /** Whether the proxy must strip the replica labels itself (the store cannot). */
+  private static boolean mustStrip(SeriesRequest request, Member m) {
+    return !request.withoutReplicaLabels().isEmpty() && !m.info.supportsWithoutReplicaLabels();
+  }
+
+  /**
+   * The one store, without a response timeout: it streams straight into the sink on this thread,
+   * with no producer thread or queue between them (one thread hand-off less per call). A failure
+   * of the store, not of the sink, becomes a warning or an error as in the fan-out.
+   */
+  private static void direct(Member m, SeriesRequest request, SeriesSink sink, boolean partial) throws IOException {
+    RuntimeException[] sinkFailure = new RuntimeException[1];
+    try {
+      m.api.series(request, r -> {
+        try {
+          sink.send(r);
+        } catch (RuntimeException e) {
+          sinkFailure[0] = e;
+          throw e;
+        }
+      });
+    } catch (Exception e) {
+      if (sinkFailure[0] != null) {
+        throw sinkFailure[0];
+      }
+      if (Thread.currentThread().isInterrupted()) {
+        throw StoreApiException.cancelled("series stream of store " + m.name + " cancelled by the querier");
+      }
+      String msg = "store " + m.name + ": " + describe(e);
+      if (!partial) {
+        throw e instanceof StoreApiException se && se.category() != StoreApiException.Category.CANCELLED
+            ? new StoreApiException(se.category(), msg, se)
+            : StoreApiException.unavailable(msg, e);
+      }
+      sink.warning(msg);
+    }
+  }
+
   /** Runs on a virtual thread: streams one store into its queue, then an end or failure marker. */
   private void produce(Stream s, SeriesRequest request) {
-    boolean strip = !request.withoutReplicaLabels().isEmpty() && !s.member.info.supportsWithoutReplicaLabels();
+    boolean strip = mustStrip(request, s.member);
     SeriesRequest sub = strip ? withoutReplicaLabels(request, List.of()) : request;
     try {
       if (strip) {
@@ -228,20 +275,12 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
    */
   private boolean advance(Stream s, SeriesSink sink, boolean partial) {
     while (true) {
-      Item item;
-      try {
-        if (responseTimeout.isZero()) {
-          item = s.queue.take();
-        } else {
-          item = s.queue.poll(responseTimeout.toNanos(), TimeUnit.NANOSECONDS);
-          if (item == null) {
-            item = new Failed(StoreApiException.unavailable(
-                "no response within " + responseTimeout.toMillis() + "ms (--store.response-timeout)", null));
-          }
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw StoreApiException.cancelled("series fan-out interrupted");
+      Item item = s.taken.poll();
+      if (item == null && s.queue.drainTo(s.taken, QUEUE_SIZE) > 0) {
+        item = s.taken.poll();
+      }
+      if (item == null) {
+        item = await(s);
       }
       switch (item) {
         case Response r -> {
@@ -258,7 +297,9 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
           }
           String msg = "store " + s.member.name + ": " + describe(f.error());
           if (!partial) {
-            throw f.error() instanceof StoreApiException se
+            // A store that reports CANCELLED (it was shut down mid-call) failed; only the querier's
+            // own cancellation, which interrupts this thread, is a cancelled query.
+            throw f.error() instanceof StoreApiException se && se.category() != StoreApiException.Category.CANCELLED
                 ? new StoreApiException(se.category(), msg, se)
                 : StoreApiException.unavailable(msg, f.error());
           }
@@ -273,13 +314,38 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
     }
   }
 
+  /** Blocks for a stream's next item, at most the response timeout. */
+  private Item await(Stream s) {
+    try {
+      if (responseTimeout.isZero()) {
+        return s.queue.take();
+      }
+      Item item = s.queue.poll(responseTimeout.toNanos(), TimeUnit.NANOSECONDS);
+      return item != null ? item : new Failed(StoreApiException.unavailable(
+          "no response within " + responseTimeout.toMillis() + "ms (--store.response-timeout)", null));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw StoreApiException.cancelled("series fan-out interrupted");
+    }
+  }
+
   private static String describe(Throwable t) {
     return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 
+  /** Orders streams by their head series' labels, then by store order. */
+  private static int compareHeads(Stream a, Stream b) {
+    int c = Objects.requireNonNull(a.head).labels().compareTo(Objects.requireNonNull(b.head).labels());
+    return c != 0 ? c : Integer.compare(a.order, b.order);
+  }
+
+  private static boolean headIs(Stream s, Labels labels) {
+    StoreSeries h = s.head;
+    return h != null && h.labels().equals(labels);
+  }
+
   private void merge(List<Stream> streams, SeriesRequest request, SeriesSink sink, boolean partial) {
-    PriorityQueue<Stream> heap = new PriorityQueue<>(
-        Comparator.<Stream, Labels>comparing(s -> Objects.requireNonNull(s.head).labels()).thenComparingInt(s -> s.order));
+    PriorityQueue<Stream> heap = new PriorityQueue<>(Math.max(1, streams.size()), ProxyStore::compareHeads);
     for (Stream s : streams) {
       if (advance(s, sink, partial)) {
         heap.add(s);
@@ -290,27 +356,44 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
     while (!heap.isEmpty()) {
       Stream first = heap.poll();
       StoreSeries series = Objects.requireNonNull(first.head);
-      same.clear();
-      same.add(first);
-      while (!heap.isEmpty() && Objects.requireNonNull(heap.peek().head).labels().equals(series.labels())) {
-        same.add(heap.poll());
+      Labels labels = series.labels();
+      boolean more = advance(first, sink, partial);
+      Stream next = heap.peek();
+      if (!headIs(first, labels) && (next == null || !headIs(next, labels))) {
+        // The common case: one copy of this label set.
+        sink.series(series);
+        if (request.limit() > 0 && ++sent >= request.limit()) {
+          return;
+        }
+        if (more) {
+          heap.add(first);
+        }
+        continue;
       }
       // Every copy of this label set: from other stores, and repeated in one stream (a store that
       // could not strip replica labels sends replicas one after another).
-      List<StoreSeries> parts = new ArrayList<>(same.size());
+      List<StoreSeries> parts = new ArrayList<>();
+      parts.add(series);
+      while (headIs(first, labels)) {
+        parts.add(Objects.requireNonNull(first.head));
+        advance(first, sink, partial);
+      }
+      same.clear();
+      while (!heap.isEmpty() && headIs(heap.peek(), labels)) {
+        same.add(heap.poll());
+      }
       for (Stream s : same) {
-        parts.add(Objects.requireNonNull(s.head));
-        while (advance(s, sink, partial) && Objects.requireNonNull(s.head).labels().equals(series.labels())) {
-          parts.add(s.head);
+        while (headIs(s, labels)) {
+          parts.add(Objects.requireNonNull(s.head));
+          advance(s, sink, partial);
         }
       }
-      if (parts.size() > 1) {
-        series = mergeChunks(parts);
-      }
-      sink.series(series);
-      sent++;
-      if (request.limit() > 0 && sent >= request.limit()) {
+      sink.series(mergeChunks(parts));
+      if (request.limit() > 0 && ++sent >= request.limit()) {
         return;
+      }
+      if (first.head != null) {
+        heap.add(first);
       }
       for (Stream s : same) {
         if (s.head != null) {

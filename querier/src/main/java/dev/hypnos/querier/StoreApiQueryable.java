@@ -72,11 +72,18 @@ public final class StoreApiQueryable implements Queryable, AutoCloseable {
 
   private final StoreApi store;
   private final Options options;
+  private final @Nullable QueryStats stats;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
 
   public StoreApiQueryable(StoreApi store, Options options) {
+    this(store, options, null);
+  }
+
+  /** Like {@link #StoreApiQueryable(StoreApi, Options)}, counting the samples read into {@code stats}. */
+  public StoreApiQueryable(StoreApi store, Options options, @Nullable QueryStats stats) {
     this.store = store;
     this.options = options;
+    this.stats = stats;
   }
 
   @Override
@@ -110,7 +117,7 @@ public final class StoreApiQueryable implements Queryable, AutoCloseable {
             .queryHints(hints.step() == 0 ? null : queryHints(hints))
             .build();
         StreamedSet set = new StreamedSet(lo, hi, dedup && options.algorithm() == DedupSeriesSet.Algorithm.PENALTY,
-            DedupSeriesSet.isCounterFunction(hints.func()), new StoreSeriesIterators.Reading(aggregates, view));
+            DedupSeriesSet.isCounterFunction(hints.func()), new StoreSeriesIterators.Reading(aggregates, view), stats);
         running.add(executor.submit(() -> set.produce(store, request)));
         return dedup ? new DedupSeriesSet(set, options.algorithm(), hints.func()) : set;
       }
@@ -170,15 +177,18 @@ public final class StoreApiQueryable implements Queryable, AutoCloseable {
     private final boolean penalty;
     private final boolean counter;
     private final StoreSeriesIterators.Reading reading;
+    private final @Nullable QueryStats stats;
     private @Nullable Series current;
     private boolean done;
 
-    StreamedSet(long minTime, long maxTime, boolean penalty, boolean counter, StoreSeriesIterators.Reading reading) {
+    StreamedSet(long minTime, long maxTime, boolean penalty, boolean counter, StoreSeriesIterators.Reading reading,
+        @Nullable QueryStats stats) {
       this.minTime = minTime;
       this.maxTime = maxTime;
       this.penalty = penalty;
       this.counter = counter;
       this.reading = reading;
+      this.stats = stats;
     }
 
     void produce(StoreApi store, SeriesRequest request) {
@@ -211,7 +221,8 @@ public final class StoreApiQueryable implements Queryable, AutoCloseable {
 
         @Override
         public ChunkIterator iterator() {
-          return StoreSeriesIterators.of(chunks, minTime, maxTime, penalty, counter, reading);
+          ChunkIterator it = StoreSeriesIterators.of(chunks, minTime, maxTime, penalty, counter, reading);
+          return stats == null ? it : new Counting(it, stats);
         }
       };
     }
@@ -255,6 +266,9 @@ public final class StoreApiQueryable implements Queryable, AutoCloseable {
         case End e -> {
           done = true;
           current = null;
+          if (stats != null) {
+            stats.selectDone();
+          }
           return false;
         }
       }
@@ -274,6 +288,59 @@ public final class StoreApiQueryable implements Queryable, AutoCloseable {
       synchronized (warnings) {
         return List.copyOf(warnings);
       }
+    }
+  }
+
+  /** Counts every sample an iterator yields into the query's stats. */
+  private static final class Counting implements ChunkIterator {
+    private final ChunkIterator it;
+    private final QueryStats stats;
+
+    Counting(ChunkIterator it, QueryStats stats) {
+      this.it = it;
+      this.stats = stats;
+    }
+
+    @Override
+    public boolean next() {
+      if (it.next()) {
+        stats.sample(it.timestamp());
+        return true;
+      }
+      return false;
+    }
+
+    @Override
+    public boolean seek(long t) {
+      boolean had = it.hasCurrent();
+      long before = had ? it.timestamp() : Long.MIN_VALUE;
+      if (!it.seek(t)) {
+        return false;
+      }
+      if (!had || it.timestamp() != before) {
+        stats.sample(it.timestamp());
+      }
+      return true;
+    }
+
+    @Override
+    public boolean hasCurrent() {
+      return it.hasCurrent();
+    }
+
+    @Override
+    public long timestamp() {
+      return it.timestamp();
+    }
+
+    @Override
+    public double value() {
+      return it.value();
+    }
+
+    @Override
+    public @Nullable String error() {
+      return it.error();
     }
   }
 }

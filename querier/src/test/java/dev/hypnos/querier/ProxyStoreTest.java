@@ -240,4 +240,25 @@ class ProxyStoreTest {
       return d.info();
     }
   }
+
+  @Test
+  void aSingleStoreStreamsDirectlyAndItsFailureIsAWarningOrAnError() throws IOException {
+    StoreApi broken = failing(new QueryableStoreApi(data("api"), Labels.of("cluster", "b")));
+    ProxyStore p = proxy(List.of(member("broken:10901", broken)), Duration.ZERO);
+    Collected c = collect(p, req(Matcher.eq("__name__", "up")).build());
+    assertThat(c.warnings).singleElement().asString().contains("store broken:10901: ", "disk on fire");
+    assertThatThrownBy(() -> collect(p,
+            req(Matcher.eq("__name__", "up")).partialResponseStrategy(PartialResponseStrategy.ABORT).build()))
+        .isInstanceOf(StoreApiException.class)
+        .hasMessageContaining("store broken:10901: ")
+        .hasMessageContaining("disk on fire");
+    // A failing sink (the consumer went away) is not the store's failure: it passes through as is.
+    StoreApi good = new QueryableStoreApi(data("api", "db"), Labels.of("cluster", "a"));
+    ProxyStore q = proxy(List.of(member("good", good)), Duration.ZERO);
+    StoreApiException gone = StoreApiException.cancelled("client went away");
+    assertThatThrownBy(() -> q.series(req(Matcher.eq("__name__", "up")).build(), r -> {
+      throw gone;
+    })).isSameAs(gone);
+    assertThat(collect(q, req(Matcher.eq("__name__", "up")).build()).series()).hasSize(2);
+  }
 }

@@ -7,12 +7,16 @@ import dev.hypnos.core.server.Lifecycle;
 import dev.hypnos.promql.engine.EngineOptions;
 import dev.hypnos.querier.ProxyStore;
 import dev.hypnos.querier.api.PrometheusApi;
+import dev.hypnos.storeapi.GrpcServers;
+import dev.hypnos.storeapi.InfoGrpcService;
+import dev.hypnos.storeapi.StoreGrpcService;
 import dev.hypnos.storegateway.BucketStore;
 import dev.hypnos.storegateway.block.IndexCache;
 import dev.hypnos.storegateway.block.Partitioner;
 import dev.hypnos.storegateway.sync.BlockSyncer;
 import dev.hypnos.storegateway.sync.MetaFetcher;
 import dev.hypnos.storegateway.sync.SyncMetrics;
+import io.grpc.Server;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -23,12 +27,15 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The demo in one process: the bucket directory as a FILESYSTEM bucket (generated first when it
  * holds no block), a store gateway ({@link BucketStore} kept in step with the bucket by a {@link
  * BlockSyncer}) and a querier ({@link PrometheusApi}) whose only fan-out member is that store,
- * called directly rather than over gRPC, with {@value DemoData#REPLICA_LABEL} as replica label.
+ * called directly rather than over gRPC, with {@value DemoData#REPLICA_LABEL} as replica label; like
+ * {@code hypnos query}, it also serves that fan-out's Store and Info gRPC APIs when asked.
  *
  * <p>{@link #start} returns once the blocks are loaded and the HTTP API listens; {@link #close()}
  * stops the HTTP API first, then the sync and the store.
@@ -46,23 +53,33 @@ public final class DemoServer implements AutoCloseable {
    * @param bucketDir the FILESYSTEM bucket's directory
    * @param dataDir local directory for index-headers and cached metas
    * @param http where the Prometheus HTTP API listens (port 0 for any free one)
+   * @param grpc where the querier's Store and Info gRPC APIs listen (port 0 for any free one); null
+   *     for none
    */
-  public record Options(Path bucketDir, Path dataDir, InetSocketAddress http) {
+  public record Options(Path bucketDir, Path dataDir, InetSocketAddress http, @Nullable InetSocketAddress grpc) {
     public Options {
       Objects.requireNonNull(bucketDir, "bucketDir");
       Objects.requireNonNull(dataDir, "dataDir");
       Objects.requireNonNull(http, "http");
     }
+
+    /** Options without the gRPC APIs. */
+    public Options(Path bucketDir, Path dataDir, InetSocketAddress http) {
+      this(bucketDir, dataDir, http, null);
+    }
   }
 
   private final Lifecycle lifecycle;
   private final PrometheusApi api;
+  private final @Nullable Server grpc;
   private final List<BlockId> blocks;
   private final boolean generated;
 
-  private DemoServer(Lifecycle lifecycle, PrometheusApi api, List<BlockId> blocks, boolean generated) {
+  private DemoServer(Lifecycle lifecycle, PrometheusApi api, @Nullable Server grpc, List<BlockId> blocks,
+      boolean generated) {
     this.lifecycle = lifecycle;
     this.api = api;
+    this.grpc = grpc;
     this.blocks = List.copyOf(blocks);
     this.generated = generated;
   }
@@ -91,8 +108,17 @@ public final class DemoServer implements AutoCloseable {
       syncer.start();
 
       String name = "store gateway " + bucket.name();
-      PrometheusApi.Config config = new PrometheusApi.Config(
-          () -> List.of(new ProxyStore.Member(name, store, store.info())), List::of, EngineOptions.DEFAULT,
+      Supplier<List<ProxyStore.Member>> members = () -> List.of(new ProxyStore.Member(name, store, store.info()));
+      Server grpc = null;
+      if (options.grpc() != null) {
+        // As `hypnos query` does: the fan-out's Store and Info APIs, so queriers can be stacked.
+        ProxyStore grpcProxy = lc.addCloseable("gRPC fan-out", new ProxyStore(members, Duration.ZERO, true));
+        Server server = GrpcServers.start(options.grpc(),
+            List.of(new StoreGrpcService(grpcProxy), new InfoGrpcService(grpcProxy, "query")));
+        lc.add("gRPC server", g -> GrpcServers.shutdown(server, g));
+        grpc = server;
+      }
+      PrometheusApi.Config config = new PrometheusApi.Config(members, List::of, EngineOptions.DEFAULT,
           List.of(DemoData.REPLICA_LABEL), DedupSeriesSet.Algorithm.PENALTY, true, Duration.ZERO,
           Map.of("query.replica-label", DemoData.REPLICA_LABEL, "bucket.dir", options.bucketDir().toString()),
           "", version());
@@ -101,7 +127,7 @@ public final class DemoServer implements AutoCloseable {
       lc.add("HTTP API", g -> api.close());
       lc.add("readiness", g -> api.setReady(false));
       ok = true;
-      return new DemoServer(lc, api, blocks, generated);
+      return new DemoServer(lc, api, grpc, blocks, generated);
     } finally {
       if (!ok) {
         lc.close();
@@ -117,6 +143,11 @@ public final class DemoServer implements AutoCloseable {
   /** The port the HTTP API listens on. */
   public int port() {
     return api.port();
+  }
+
+  /** The port the Store and Info gRPC APIs listen on, -1 when not started. */
+  public int grpcPort() {
+    return grpc == null ? -1 : grpc.getPort();
   }
 
   /** The blocks in the bucket at start. */

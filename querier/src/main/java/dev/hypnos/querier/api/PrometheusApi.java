@@ -13,6 +13,7 @@ import dev.hypnos.promql.parser.PromQLParser;
 import dev.hypnos.querier.DownsampledRewrite;
 import dev.hypnos.querier.Downsampling;
 import dev.hypnos.querier.ProxyStore;
+import dev.hypnos.querier.QueryStats;
 import dev.hypnos.querier.StoreApiQueryable;
 import dev.hypnos.sidecarclient.EndpointStatus;
 import dev.hypnos.storeapi.LabelNamesRequest;
@@ -40,7 +41,10 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The Prometheus HTTP API v1 over the fan-out, on Javalin, with Thanos's extra parameters
@@ -120,6 +124,12 @@ public final class PrometheusApi implements AutoCloseable {
   private final Instant startTime;
   private final Javalin app;
   private final AtomicBoolean ready = new AtomicBoolean(true);
+  /** How often the watchdog checks that the clients of running queries are still there. */
+  static final Duration CLIENT_CHECK_INTERVAL = Duration.ofMillis(100);
+  /** Cancels queries whose HTTP client went away. */
+  private final ClientWatchdog watchdog = new ClientWatchdog(CLIENT_CHECK_INTERVAL);
+  private final AtomicLong inFlight = new AtomicLong();
+  private final LongAdder canceledByClient = new LongAdder();
   private final java.util.concurrent.ConcurrentMap<String, java.util.concurrent.atomic.LongAdder> requests =
       new java.util.concurrent.ConcurrentSkipListMap<>();
 
@@ -192,6 +202,7 @@ public final class PrometheusApi implements AutoCloseable {
   @Override
   public void close() {
     app.stop();
+    watchdog.close();
   }
 
   // ------------------------------------------------------------------ parameters
@@ -466,8 +477,8 @@ public final class PrometheusApi implements AutoCloseable {
       throw ApiErrorMapper.map(e);
     }
     FanOut f = fanOut(ctx);
-    runQuery(ctx, f, q, limit, (engine0, queryable) ->
-        engine0.instantQuery(queryable, expr, q, t, new AtomicBoolean()), engine, msr);
+    runQuery(ctx, f, q, limit, (engine0, queryable, cancel) ->
+        engine0.instantQuery(queryable, expr, q, t, cancel), engine, msr, t, t, 0);
   }
 
   private void queryRange(Context ctx) throws IOException {
@@ -495,8 +506,8 @@ public final class PrometheusApi implements AutoCloseable {
       throw ApiErrorMapper.map(e);
     }
     FanOut f = fanOut(ctx);
-    runQuery(ctx, f, q, limit, (engine0, queryable) ->
-        engine0.rangeQuery(queryable, expr, q, start, end, step, new AtomicBoolean()), engine, msr);
+    runQuery(ctx, f, q, limit, (engine0, queryable, cancel) ->
+        engine0.rangeQuery(queryable, expr, q, start, end, step, cancel), engine, msr, start, end, step);
   }
 
   private static long parseTimeOrBad(Context ctx, String name) {
@@ -509,7 +520,7 @@ public final class PrometheusApi implements AutoCloseable {
 
   @FunctionalInterface
   private interface Run {
-    QueryResult run(Engine engine, StoreApiQueryable queryable);
+    QueryResult run(Engine engine, StoreApiQueryable queryable, AtomicBoolean cancel);
   }
 
   /** The query as evaluated: rewritten for exact counts and averages when it may read downsampled data. */
@@ -517,16 +528,56 @@ public final class PrometheusApi implements AutoCloseable {
     return maxSourceResolution >= Downsampling.RES_5M ? DownsampledRewrite.rewrite(expr) : expr;
   }
 
-  private void runQuery(Context ctx, FanOut f, String q, int limit, Run run, Engine engine, long maxSourceResolution)
-      throws IOException {
+  /** What running a query gives the response. */
+  private record Outcome(QueryResult result, List<String> storeWarnings, @Nullable QueryStats stats,
+      long queuedNanos, long startedAtNanos, long evalNanos) {}
+
+  /**
+   * Runs a query on the request's thread while the {@link ClientWatchdog} watches its client: when
+   * the client closes the connection, the engine is told to stop and this thread is interrupted,
+   * which closes the Series streams and so cancels the gRPC calls to the stores.
+   */
+  private void runQuery(Context ctx, FanOut f, String q, int limit, Run run, Engine engine, long maxSourceResolution,
+      long start, long end, long step) throws IOException {
     long began = System.nanoTime();
-    QueryResult result;
-    List<String> storeWarnings = new ArrayList<>();
-    try (ProxyStore proxy = proxy(f);
-        StoreApiQueryable queryable = new StoreApiQueryable(new WarningsCollector(proxy, storeWarnings),
-            new StoreApiQueryable.Options(f.replicaLabels(), config.dedupAlgorithm(), f.partial(), maxSourceResolution))) {
-      result = run.run(engine, queryable);
+    String statsParam = value(ctx, "stats");
+    // The body (a POST form) is read whole before the connection is watched.
+    ctx.bodyAsBytes();
+    QueryStats stats = statsParam.isEmpty() ? null : new QueryStats(start, end, step, System::nanoTime);
+    AtomicBoolean cancel = new AtomicBoolean();
+    Outcome outcome;
+    ClientWatchdog.Watch watch = null;
+    inFlight.incrementAndGet();
+    try {
+      long startedAt = System.nanoTime();
+      List<String> storeWarnings = new ArrayList<>();
+      QueryResult r;
+      try (ClientWatchdog.Watch w = watchdog.watch(ctx, cancel);
+          ProxyStore proxy = proxy(f);
+          StoreApiQueryable queryable = new StoreApiQueryable(new WarningsCollector(proxy, storeWarnings),
+              new StoreApiQueryable.Options(f.replicaLabels(), config.dedupAlgorithm(), f.partial(),
+                  maxSourceResolution), stats)) {
+        watch = w;
+        r = run.run(engine, queryable, cancel);
+      }
+      synchronized (storeWarnings) {
+        // No admission queue: a query starts as soon as its request is read.
+        outcome = new Outcome(r, List.copyOf(storeWarnings), stats, 0, startedAt, System.nanoTime() - startedAt);
+      }
+    } catch (RuntimeException e) {
+      if (watch != null && watch.clientGone()) {
+        canceledByClient.increment();
+        throw new ApiException(ErrorType.CANCELED, "query was canceled: the HTTP client closed the connection", e);
+      }
+      throw e;
+    } finally {
+      inFlight.decrementAndGet();
+      if (watch != null && watch.mustClose()) {
+        ctx.header("Connection", "close");
+      }
     }
+    QueryResult result = outcome.result();
+    List<String> storeWarnings = outcome.storeWarnings();
     List<String> warnings = new ArrayList<>(storeWarnings);
     List<String> infos = new ArrayList<>();
     for (Annotations.Annotation a : result.annotations().all()) {
@@ -547,35 +598,81 @@ public final class PrometheusApi implements AutoCloseable {
         warnings.add("results truncated due to limit");
       }
     }
-    String stats = value(ctx, "stats");
-    if (!stats.isEmpty() && !stats.equals("true") && !stats.equals("all")) {
-      warnings.add("value \"" + stats + "\" for parameter \"stats\" is deprecated and will be rejected in the next major release, use \"true\" or \"all\"");
+    if (!statsParam.isEmpty() && !statsParam.equals("true") && !statsParam.equals("all")) {
+      warnings.add("value \"" + statsParam + "\" for parameter \"stats\" is deprecated and will be rejected in the next major release, use \"true\" or \"all\"");
     }
-    double seconds = (System.nanoTime() - began) / 1e9;
+    long totalNanos = System.nanoTime() - began;
     dev.hypnos.promql.engine.Value out = value;
+    boolean perStep = statsParam.equals("all");
     write(ctx, 200, g -> {
       g.writeStringField("status", "success");
       g.writeObjectFieldStart("data");
       PromJson.writeResult(g, out);
-      if (!stats.isEmpty()) {
-        g.writeObjectFieldStart("stats");
-        g.writeObjectFieldStart("timings");
-        g.writeNumberField("evalTotalTime", seconds);
-        g.writeNumberField("resultSortTime", 0);
-        g.writeNumberField("queryPreparationTime", 0);
-        g.writeNumberField("innerEvalTime", seconds);
-        g.writeNumberField("execQueueTime", 0);
-        g.writeNumberField("execTotalTime", seconds);
-        g.writeEndObject();
-        g.writeObjectFieldStart("samples");
-        g.writeNumberField("totalQueryableSamples", 0);
-        g.writeNumberField("peakSamples", 0);
-        g.writeEndObject();
-        g.writeEndObject();
+      if (outcome.stats() != null) {
+        writeStats(g, outcome, totalNanos, points(out), perStep);
       }
       g.writeEndObject();
       PromJson.writeNotes(g, warnings, infos);
     });
+  }
+
+  /** Points (samples) in a query's value, for peakSamples. */
+  private static long points(dev.hypnos.promql.engine.Value v) {
+    if (v instanceof dev.hypnos.promql.engine.Vector vec) {
+      return vec.size();
+    }
+    if (v instanceof dev.hypnos.promql.engine.Matrix m) {
+      long n = 0;
+      for (var s : m.series()) {
+        n += s.points().size();
+      }
+      return n;
+    }
+    return 1;
+  }
+
+  /**
+   * Prometheus's {@code stats} object (util/stats {@code BuiltinStats}): timings in seconds and
+   * sample counts, with the per-step counts for {@code stats=all}. The values are the querier's
+   * own: preparation is reading the series from the stores (the engine loads them all before it
+   * evaluates), and the peak is the larger of the samples read and the points returned.
+   */
+  private static void writeStats(JsonGenerator g, Outcome o, long totalNanos, long points, boolean perStep)
+      throws IOException {
+    QueryStats st = Objects.requireNonNull(o.stats());
+    long prep = st.selectsDoneNanos() == 0 ? 0
+        : Math.max(0, Math.min(o.evalNanos(), st.selectsDoneNanos() - o.startedAtNanos()));
+    g.writeObjectFieldStart("stats");
+    g.writeObjectFieldStart("timings");
+    writeSeconds(g, "evalTotalTime", o.evalNanos());
+    writeSeconds(g, "resultSortTime", 0);
+    writeSeconds(g, "queryPreparationTime", prep);
+    writeSeconds(g, "innerEvalTime", o.evalNanos() - prep);
+    writeSeconds(g, "execQueueTime", o.queuedNanos());
+    writeSeconds(g, "execTotalTime", totalNanos);
+    g.writeEndObject();
+    g.writeObjectFieldStart("samples");
+    if (perStep) {
+      g.writeArrayFieldStart("totalQueryableSamplesPerStep");
+      long[] counts = st.samplesPerStep();
+      for (int i = 0; i < counts.length; i++) {
+        g.writeStartArray();
+        g.writeNumber(PromJson.goJsonFloat((st.start() + i * st.interval()) / 1000.0));
+        g.writeNumber(counts[i]);
+        g.writeEndArray();
+      }
+      g.writeEndArray();
+    }
+    g.writeNumberField("totalQueryableSamples", st.totalSamples());
+    g.writeNumberField("peakSamples", Math.max(st.totalSamples(), points));
+    g.writeEndObject();
+    g.writeEndObject();
+  }
+
+  /** A duration in seconds, written as Go's encoding/json writes a float64. */
+  private static void writeSeconds(JsonGenerator g, String name, long nanos) throws IOException {
+    g.writeFieldName(name);
+    g.writeNumber(PromJson.goJsonFloat(nanos / 1e9));
   }
 
   /** Passes Series calls through and keeps their warnings (partial response) for the answer. */
@@ -871,6 +968,12 @@ public final class PrometheusApi implements AutoCloseable {
     sb.append("# HELP hypnos_http_requests_total API requests by handler and HTTP status code.\n");
     sb.append("# TYPE hypnos_http_requests_total counter\n");
     requests.forEach((k, v) -> sb.append("hypnos_http_requests_total{").append(k).append("} ").append(v.sum()).append('\n'));
+    sb.append("# HELP hypnos_queries_in_flight PromQL queries running now.\n");
+    sb.append("# TYPE hypnos_queries_in_flight gauge\n");
+    sb.append("hypnos_queries_in_flight ").append(inFlight.get()).append('\n');
+    sb.append("# HELP hypnos_queries_canceled_total PromQL queries canceled because the HTTP client closed the connection.\n");
+    sb.append("# TYPE hypnos_queries_canceled_total counter\n");
+    sb.append("hypnos_queries_canceled_total ").append(canceledByClient.sum()).append('\n');
     sb.append("# HELP hypnos_query_stores Stores in the fan-out.\n");
     sb.append("# TYPE hypnos_query_stores gauge\n");
     sb.append("hypnos_query_stores ").append(config.members().get().size()).append('\n');

@@ -322,4 +322,42 @@ class PrometheusApiTest {
     assertThat(PrometheusApi.parseDuration("1m")).isEqualTo(60_000);
     assertThat(PrometheusApi.parseDuration("0.25")).isEqualTo(250);
   }
+
+  private static List<String> fieldNames(com.fasterxml.jackson.databind.JsonNode n) {
+    List<String> out = new ArrayList<>();
+    n.fieldNames().forEachRemaining(out::add);
+    return out;
+  }
+
+  @Test
+  void statsAllHasPrometheusShapeWithSamplesPerStep() throws Exception {
+    Resp r = get("/api/v1/query_range?query=temp&start=0&end=60&step=30&stats=all");
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    var root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+    var data = root.path("data");
+    assertThat(fieldNames(data)).containsExactly("resultType", "result", "stats");
+    var stats = data.path("stats");
+    assertThat(fieldNames(stats)).containsExactly("timings", "samples");
+    assertThat(fieldNames(stats.path("timings"))).containsExactly("evalTotalTime", "resultSortTime",
+        "queryPreparationTime", "innerEvalTime", "execQueueTime", "execTotalTime");
+    stats.path("timings").forEach(t -> assertThat(t.isNumber()).isTrue());
+    assertThat(fieldNames(stats.path("samples")))
+        .containsExactly("totalQueryableSamplesPerStep", "totalQueryableSamples", "peakSamples");
+    // temp has a sample every 15 s: 0 goes to the step at 0, 15 and 30 to the one at 30, 45 and 60 to 60.
+    assertThat(stats.path("samples").path("totalQueryableSamplesPerStep").toString())
+        .isEqualTo("[[0,1],[30,2],[60,2]]");
+    assertThat(stats.path("samples").path("totalQueryableSamples").asLong()).isEqualTo(5);
+    assertThat(stats.path("samples").path("peakSamples").asLong()).isEqualTo(5);
+  }
+
+  @Test
+  void statsTrueHasNoPerStepSamplesAndNoStatsParamNoStats() throws Exception {
+    Resp r = get("/api/v1/query?query=temp&time=60&stats=true");
+    var stats = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).path("data").path("stats");
+    assertThat(fieldNames(stats.path("samples"))).containsExactly("totalQueryableSamples", "peakSamples");
+    // An instant selector reads the samples of its lookback window: 0, 15, ..., 60.
+    assertThat(stats.path("samples").path("totalQueryableSamples").asLong()).isEqualTo(5);
+    Resp plain = get("/api/v1/query?query=temp&time=60");
+    assertThat(plain.body()).doesNotContain("stats");
+  }
 }

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# End-to-end latency, Hypnos (hypnos store + hypnos query, separate JVMs, FILESYSTEM bucket) vs
+# Prometheus 2.42 (/usr/bin/prometheus) on the same promtool-made blocks: see QueryVsPrometheus.
+# Usage: bench/query-vs-prometheus.sh [ROUNDS] [WARMUP_ROUNDS]
+# Needs prometheus and promtool (Debian package `prometheus`). Everything listens on 127.0.0.1.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+if [ "${SKIP_BUILD:-}" != "1" ]; then
+  ./build -B -q -pl bench,cli -am package -DskipTests
+fi
+java_home=$(bin/find-jdk)
+exec "$java_home/bin/java" -cp bench/target/benchmarks.jar dev.hypnos.bench.QueryVsPrometheus \
+  "$root/cli/target/hypnos.jar" "${1:-15}" "${2:-3}"
