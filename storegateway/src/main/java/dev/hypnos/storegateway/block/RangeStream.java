@@ -4,28 +4,79 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Sequential reads over one byte range of an object, by absolute offset: skip forward to an offset,
- * read a uvarint, read a number of bytes. Reads that run past the range return short (the caller
- * decides to re-read or to report a truncation); nothing is buffered beyond what is returned.
+ * read a byte, a uvarint, or a number of bytes into a caller's array. Reads that run past the range
+ * return short (the caller decides to re-read or to report a truncation).
  *
- * <p>Concurrency: not thread-safe.
+ * <p>Bytes come through one read window of at most {@value #WINDOW} bytes taken from a small
+ * process-wide pool while the stream is open and given back by {@link #close}, so small items
+ * (varints, headers) cost no bucket read each and an item's bytes are copied once, from the window
+ * into the array the caller keeps; an item larger than the window is read straight into the
+ * caller's array. Memory per open stream is one window, whatever the range's length.
+ *
+ * <p>Concurrency: not thread-safe; the pool is.
  */
 final class RangeStream implements Closeable {
+  /** Window size; ranges shorter than this get a window of their own length. */
+  static final int WINDOW = 64 * 1024;
+  /** Windows kept for reuse at most (a few MiB at worst); more are left to the garbage collector. */
+  private static final int POOL_MAX = 32;
+  private static final ConcurrentLinkedQueue<byte[]> POOL = new ConcurrentLinkedQueue<>();
+  private static final AtomicInteger POOLED = new AtomicInteger();
+
   private final InputStream in;
   private final long end;
-  private long pos;
-  private final byte[] one = new byte[1];
+  private byte[] buf;
+  private final boolean pooled;
+  private int bufPos;
+  private int bufLim;
+  private long pos; // absolute offset of the next byte returned
+  private boolean eof;
 
   RangeStream(InputStream in, long start, long end) {
     this.in = in;
     this.pos = start;
     this.end = end;
+    long len = end - start;
+    if (len >= WINDOW) {
+      byte[] b = POOL.poll();
+      if (b != null) {
+        POOLED.decrementAndGet();
+      } else {
+        b = new byte[WINDOW];
+      }
+      this.buf = b;
+      this.pooled = true;
+    } else {
+      this.buf = new byte[(int) Math.max(16, len)];
+      this.pooled = false;
+    }
   }
 
   long position() {
     return pos;
+  }
+
+  /** Refills the empty window; false at the end of the stream. */
+  private boolean fill() throws IOException {
+    if (eof) {
+      return false;
+    }
+    int r = in.read(buf, 0, buf.length);
+    if (r <= 0) {
+      // InputStream.read returns 0 only for a zero-length request; treat anything else as the end.
+      eof = true;
+      bufPos = 0;
+      bufLim = 0;
+      return false;
+    }
+    bufPos = 0;
+    bufLim = r;
+    return true;
   }
 
   /** Moves forward to {@code offset}; false if the stream ends first. */
@@ -34,18 +85,38 @@ final class RangeStream implements Closeable {
       throw new IllegalStateException("cannot move back from " + pos + " to " + offset);
     }
     long n = offset - pos;
+    int avail = bufLim - bufPos;
+    if (n <= avail) {
+      bufPos += (int) n;
+      pos = offset;
+      return true;
+    }
+    n -= avail;
+    pos += avail;
+    bufPos = bufLim;
     while (n > 0) {
-      long skipped = in.skip(n);
+      long skipped = eof ? 0 : in.skip(n);
       if (skipped <= 0) {
-        if (in.read(one) < 0) {
+        if (!fill()) {
           return false;
         }
-        skipped = 1;
+        int take = (int) Math.min(n, bufLim);
+        bufPos = take;
+        skipped = take;
       }
       n -= skipped;
       pos += skipped;
     }
     return true;
+  }
+
+  /** The next byte (0-255), or -1 at the end. */
+  int readByte() throws IOException {
+    if (bufPos == bufLim && !fill()) {
+      return -1;
+    }
+    pos++;
+    return buf[bufPos++] & 0xFF;
   }
 
   /**
@@ -56,11 +127,10 @@ final class RangeStream implements Closeable {
     long x = 0;
     int shift = 0;
     for (int i = 0; i < 10; i++) {
-      int b = in.read();
+      int b = readByte();
       if (b < 0) {
         return -1;
       }
-      pos++;
       if (b < 0x80) {
         if (i == 9 && b > 1) {
           return -2;
@@ -74,11 +144,62 @@ final class RangeStream implements Closeable {
     return -2;
   }
 
+  /** Reads up to {@code len} bytes into {@code dst[off..]}; returns how many (fewer only at the end). */
+  int readFully(byte[] dst, int off, int len) throws IOException {
+    int done = 0;
+    while (done < len) {
+      int avail = bufLim - bufPos;
+      if (avail == 0) {
+        int rest = len - done;
+        if (rest >= buf.length && !eof) {
+          // Large item: straight into the caller's array, no window copy.
+          int r = in.readNBytes(dst, off + done, rest);
+          done += r;
+          pos += r;
+          if (r < rest) {
+            eof = true;
+          }
+          break;
+        }
+        if (!fill()) {
+          break;
+        }
+        avail = bufLim;
+      }
+      int take = Math.min(avail, len - done);
+      System.arraycopy(buf, bufPos, dst, off + done, take);
+      bufPos += take;
+      pos += take;
+      done += take;
+    }
+    return done;
+  }
+
   /** Reads up to {@code n} bytes: fewer only when the stream ends. */
   byte[] read(int n) throws IOException {
-    byte[] b = in.readNBytes(n);
-    pos += b.length;
-    return b.length == n ? b : Arrays.copyOf(b, b.length);
+    byte[] b = new byte[n];
+    int got = readFully(b, 0, n);
+    return got == n ? b : Arrays.copyOf(b, got);
+  }
+
+  /** Reads a big-endian unsigned 32-bit integer, or returns -1 when the stream ends first. */
+  long readUint32() throws IOException {
+    if (bufLim - bufPos >= 4) {
+      int v = ((buf[bufPos] & 0xFF) << 24) | ((buf[bufPos + 1] & 0xFF) << 16) | ((buf[bufPos + 2] & 0xFF) << 8)
+          | (buf[bufPos + 3] & 0xFF);
+      bufPos += 4;
+      pos += 4;
+      return v & 0xFFFF_FFFFL;
+    }
+    long v = 0;
+    for (int i = 0; i < 4; i++) {
+      int b = readByte();
+      if (b < 0) {
+        return -1;
+      }
+      v = (v << 8) | b;
+    }
+    return v;
   }
 
   long end() {
@@ -87,6 +208,15 @@ final class RangeStream implements Closeable {
 
   @Override
   public void close() throws IOException {
+    byte[] b = buf;
+    buf = new byte[0];
+    bufPos = 0;
+    bufLim = 0;
+    if (pooled && b.length == WINDOW && POOLED.incrementAndGet() <= POOL_MAX) {
+      POOL.offer(b);
+    } else if (pooled && b.length == WINDOW) {
+      POOLED.decrementAndGet();
+    }
     in.close();
   }
 }

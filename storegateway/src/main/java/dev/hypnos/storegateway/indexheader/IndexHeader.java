@@ -20,6 +20,16 @@ public interface IndexHeader extends Closeable {
   /** The symbol with sequential reference {@code ref}. */
   String symbol(long ref) throws IOException;
 
+  /**
+   * Resolves {@code refs[from..to)} (unsigned 32-bit symbol references) into {@code out[outOff..]}:
+   * one call for a whole series or batch, so that a wrapper takes its lock once.
+   */
+  default void symbols(int[] refs, int from, int to, String[] out, int outOff) throws IOException {
+    for (int i = from; i < to; i++) {
+      out[outOff + i - from] = symbol(refs[i] & 0xFFFF_FFFFL);
+    }
+  }
+
   /** All label names, sorted in Go byte order, without the empty all-postings key. */
   List<String> labelNames() throws IOException;
 

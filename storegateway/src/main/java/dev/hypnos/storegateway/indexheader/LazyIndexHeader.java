@@ -158,6 +158,14 @@ public final class LazyIndexHeader implements IndexHeader {
   }
 
   @Override
+  public void symbols(int[] refs, int from, int to, String[] out, int outOff) throws IOException {
+    use(h -> {
+      h.symbols(refs, from, to, out, outOff);
+      return Boolean.TRUE;
+    });
+  }
+
+  @Override
   public List<String> labelNames() throws IOException {
     return use(IndexHeader::labelNames);
   }
