@@ -51,6 +51,9 @@ final class BlockSeriesStream implements SeriesStream {
   // Per-batch scratch, reused: label symbol references of the candidate series and their strings.
   private int[] symRefs = new int[256];
   private String[] syms = new String[256];
+  private long[] cMin = new long[256];
+  private long[] cMax = new long[256];
+  private long[] cRef = new long[256];
 
   /** Resolves the block's postings on first use (in the thread that reads the first batch). */
   @FunctionalInterface
@@ -132,9 +135,9 @@ final class BlockSeriesStream implements SeriesStream {
     // (symStart[s], symStart[s + 1]) and those chunks (chunkEnd[s - 1], chunkEnd[s]).
     int[] symStart = new int[n + 1];
     int[] chunkEnd = new int[n];
-    long[] cMin = new long[64];
-    long[] cMax = new long[64];
-    long[] cRef = new long[64];
+    long[] cMin = this.cMin;
+    long[] cMax = this.cMax;
+    long[] cRef = this.cRef;
     int total = 0;
     int cand = 0;
     int nsym = 0;
@@ -148,9 +151,9 @@ final class BlockSeriesStream implements SeriesStream {
           continue;
         }
         if (total == cMin.length) {
-          cMin = Arrays.copyOf(cMin, total * 2);
-          cMax = Arrays.copyOf(cMax, total * 2);
-          cRef = Arrays.copyOf(cRef, total * 2);
+          cMin = this.cMin = Arrays.copyOf(cMin, total * 2);
+          cMax = this.cMax = Arrays.copyOf(cMax, total * 2);
+          cRef = this.cRef = Arrays.copyOf(cRef, total * 2);
         }
         cMin[total] = lo;
         cMax[total] = hi;
@@ -261,6 +264,11 @@ final class BlockSeriesStream implements SeriesStream {
   }
 
   private StoreChunk storeChunk(long lo, long hi, RawChunk raw, long ref) throws CorruptBlockException {
+    if (raw.encoding() == RawChunk.ENC_XOR) {
+      byte[] data = raw.data();
+      return StoreChunk.raw(lo, hi, chunkHashes ? ChunkData.hashed(ChunkData.Encoding.XOR, data)
+          : new ChunkData(ChunkData.Encoding.XOR, data, 0, data.length, 0));
+    }
     ChunkEncoding enc;
     try {
       enc = ChunkEncoding.fromByte(raw.encoding() & 0xFF);

@@ -369,8 +369,17 @@ public final class BucketBlock implements Closeable {
     return true;
   }
 
+  private static final String[] SEGMENT_FILES = new String[64];
+
+  static {
+    for (int i = 0; i < SEGMENT_FILES.length; i++) {
+      SEGMENT_FILES[i] = BucketBlocks.CHUNKS_DIR + "/" + String.format("%06d", i + 1);
+    }
+  }
+
   private static String segmentFile(int seg) {
-    return BucketBlocks.CHUNKS_DIR + "/" + String.format("%06d", seg + 1);
+    return seg >= 0 && seg < SEGMENT_FILES.length ? SEGMENT_FILES[seg]
+        : BucketBlocks.CHUNKS_DIR + "/" + String.format("%06d", seg + 1);
   }
 
   /** Reads the distinct chunks {@code keys[from..to)} (sign-flipped references of one segment, ascending). */

@@ -3,7 +3,9 @@ package dev.hypnos.storegateway.indexheader;
 import dev.hypnos.core.index.CorruptBlockException;
 import java.io.Closeable;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -38,6 +40,23 @@ public interface IndexHeader extends Closeable {
 
   /** The postings range of {@code name=value}, or null when the pair does not occur. */
   @Nullable PostingsRange postingsRange(String name, String value) throws IOException;
+
+  /**
+   * The postings ranges of every value of {@code name} that {@code accept} takes, in value order:
+   * one pass over the name's entries instead of a lookup per value.
+   */
+  default List<PostingsRange> postingsRanges(String name, Predicate<String> accept) throws IOException {
+    List<PostingsRange> out = new ArrayList<>();
+    for (String v : labelValues(name)) {
+      if (accept.test(v)) {
+        PostingsRange r = postingsRange(name, v);
+        if (r != null) {
+          out.add(r);
+        }
+      }
+    }
+    return out;
+  }
 
   /** The postings range of the all-series list (the {@code ("", "")} key). */
   default PostingsRange allPostingsRange() throws IOException {

@@ -181,6 +181,12 @@ public final class LazyIndexHeader implements IndexHeader {
   }
 
   @Override
+  public List<PostingsRange> postingsRanges(String labelName, java.util.function.Predicate<String> accept)
+      throws IOException {
+    return use(h -> h.postingsRanges(labelName, accept));
+  }
+
+  @Override
   public void close() throws IOException {
     lock.writeLock().lock();
     try {
