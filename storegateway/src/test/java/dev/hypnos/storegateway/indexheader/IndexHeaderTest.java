@@ -176,6 +176,15 @@ class IndexHeaderTest {
     assertThatThrownBy(() -> IndexHeaderWriter.write(mem, id, out)).isInstanceOf(CorruptBlockException.class);
     assertThat(out).doesNotExist();
     assertThat(out.resolveSibling("index-header.tmp")).doesNotExist();
+    // Index format v1 is not read: the error names the block and the format.
+    byte[] v1 = index.clone();
+    v1[4] = 1;
+    mem.upload(id + "/index", new java.io.ByteArrayInputStream(v1), v1.length);
+    assertThatThrownBy(() -> IndexHeaderWriter.write(mem, id, out))
+        .isInstanceOf(CorruptBlockException.class)
+        .hasMessageContaining(id.toString())
+        .hasMessageContaining("index format v1");
+    assertThat(out).doesNotExist();
   }
 
   /** A clock the test moves. */
