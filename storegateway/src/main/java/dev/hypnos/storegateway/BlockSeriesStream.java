@@ -49,11 +49,12 @@ final class BlockSeriesStream implements SeriesStream {
   private int[] root = new int[0];
   private int rootLen = -1;
   // Per-batch scratch, reused: label symbol references of the candidate series and their strings.
-  private int[] symRefs = new int[256];
-  private String[] syms = new String[256];
-  private long[] cMin = new long[256];
-  private long[] cMax = new long[256];
-  private long[] cRef = new long[256];
+  // Small at first: a call over hundreds of blocks holds one set per block.
+  private int[] symRefs = new int[16];
+  private String[] syms = new String[16];
+  private long[] cMin = new long[16];
+  private long[] cMax = new long[16];
+  private long[] cRef = new long[16];
 
   /** Resolves the block's postings on first use (in the thread that reads the first batch). */
   @FunctionalInterface

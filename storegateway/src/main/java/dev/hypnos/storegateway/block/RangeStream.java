@@ -12,49 +12,54 @@ import java.util.concurrent.atomic.AtomicInteger;
  * read a byte, a uvarint, or a number of bytes into a caller's array. Reads that run past the range
  * return short (the caller decides to re-read or to report a truncation).
  *
- * <p>Bytes come through one read window of at most {@value #WINDOW} bytes taken from a small
- * process-wide pool while the stream is open and given back by {@link #close}, so small items
- * (varints, headers) cost no bucket read each and an item's bytes are copied once, from the window
- * into the array the caller keeps; an item larger than the window is read straight into the
- * caller's array. Memory per open stream is one window, whatever the range's length.
+ * <p>Bytes come through one read window, so small items (varints, headers) cost no bucket read
+ * each and an item's bytes are copied once, from the window into the array the caller keeps; an
+ * item larger than the window is read straight into the caller's array. The window starts at
+ * {@value #FIRST_WINDOW} bytes (or the range's length if shorter); a stream that refills it moves
+ * to a {@value #WINDOW}-byte window from a small process-wide pool, given back by {@link #close}.
+ * Memory per open stream is one window, whatever the range's length.
  *
  * <p>Concurrency: not thread-safe; the pool is.
  */
 final class RangeStream implements Closeable {
   /** Window size; ranges shorter than this get a window of their own length. */
   static final int WINDOW = 64 * 1024;
-  /** Windows kept for reuse at most (a few MiB at worst); more are left to the garbage collector. */
-  private static final int POOL_MAX = 32;
+  /**
+   * The first window of a longer range: most ranges end early in practice (batches of a few series
+   * read with generous size estimates), so a stream moves to a full window only when it refills.
+   */
+  static final int FIRST_WINDOW = 8 * 1024;
+  /** Windows kept for reuse at most (1 MiB); more are left to the garbage collector. */
+  private static final int POOL_MAX = 16;
   private static final ConcurrentLinkedQueue<byte[]> POOL = new ConcurrentLinkedQueue<>();
   private static final AtomicInteger POOLED = new AtomicInteger();
 
   private final InputStream in;
   private final long end;
   private byte[] buf;
-  private final boolean pooled;
+  private boolean pooled;
   private int bufPos;
   private int bufLim;
   private long pos; // absolute offset of the next byte returned
   private boolean eof;
+  private int fills;
 
   RangeStream(InputStream in, long start, long end) {
     this.in = in;
     this.pos = start;
     this.end = end;
     long len = end - start;
-    if (len >= WINDOW) {
-      byte[] b = POOL.poll();
-      if (b != null) {
-        POOLED.decrementAndGet();
-      } else {
-        b = new byte[WINDOW];
-      }
-      this.buf = b;
-      this.pooled = true;
-    } else {
-      this.buf = new byte[(int) Math.max(16, len)];
-      this.pooled = false;
+    this.buf = new byte[(int) Math.max(16, Math.min(FIRST_WINDOW, len))];
+    this.pooled = false;
+  }
+
+  private static byte[] takeWindow() {
+    byte[] b = POOL.poll();
+    if (b != null) {
+      POOLED.decrementAndGet();
+      return b;
     }
+    return new byte[WINDOW];
   }
 
   long position() {
@@ -65,6 +70,10 @@ final class RangeStream implements Closeable {
   private boolean fill() throws IOException {
     if (eof) {
       return false;
+    }
+    if (fills++ > 0 && !pooled && buf.length == FIRST_WINDOW && end - pos > FIRST_WINDOW) {
+      buf = takeWindow();
+      pooled = true;
     }
     int r = in.read(buf, 0, buf.length);
     if (r <= 0) {
