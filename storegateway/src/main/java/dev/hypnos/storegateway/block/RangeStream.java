@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Bytes come through one read window, so small items (varints, headers) cost no bucket read
  * each and an item's bytes are copied once, from the window into the array the caller keeps; an
  * item larger than the window is read straight into the caller's array. The window starts at
- * {@value #FIRST_WINDOW} bytes (or the range's length if shorter); a stream that refills it moves
- * to a {@value #WINDOW}-byte window from a small process-wide pool, given back by {@link #close}.
+ * {@value #FIRST_WINDOW} bytes (or the range's length if shorter) and grows while the stream keeps
+ * reading, up to a {@value #WINDOW}-byte window from a small process-wide pool, given back by
+ * {@link #close}.
  * Memory per open stream is one window, whatever the range's length.
  *
  * <p>Concurrency: not thread-safe; the pool is.
@@ -25,10 +26,13 @@ final class RangeStream implements Closeable {
   /** Window size; ranges shorter than this get a window of their own length. */
   static final int WINDOW = 64 * 1024;
   /**
-   * The first window of a longer range: most ranges end early in practice (batches of a few series
-   * read with generous size estimates), so a stream moves to a full window only when it refills.
+   * The first window: many ranges end early in practice (a few series or chunks read with generous
+   * size estimates), and what the window reads past the last item is fetched for nothing, so a
+   * stream starts small and grows its window ({@value #SECOND_WINDOW} bytes after its first bucket
+   * read, {@value #WINDOW} after its third) only while it keeps reading.
    */
-  static final int FIRST_WINDOW = 8 * 1024;
+  static final int FIRST_WINDOW = 512;
+  static final int SECOND_WINDOW = 4 * 1024;
   /** Windows kept for reuse at most (1 MiB); more are left to the garbage collector. */
   private static final int POOL_MAX = 16;
   private static final ConcurrentLinkedQueue<byte[]> POOL = new ConcurrentLinkedQueue<>();
@@ -42,7 +46,7 @@ final class RangeStream implements Closeable {
   private int bufLim;
   private long pos; // absolute offset of the next byte returned
   private boolean eof;
-  private int fills;
+  private int reads; // read calls on the underlying stream
 
   RangeStream(InputStream in, long start, long end) {
     this.in = in;
@@ -71,10 +75,15 @@ final class RangeStream implements Closeable {
     if (eof) {
       return false;
     }
-    if (fills++ > 0 && !pooled && buf.length == FIRST_WINDOW && end - pos > FIRST_WINDOW) {
-      buf = takeWindow();
-      pooled = true;
+    if (!pooled && end - pos > buf.length) {
+      if (reads >= 3) {
+        buf = takeWindow();
+        pooled = true;
+      } else if (reads >= 1 && buf.length < SECOND_WINDOW) {
+        buf = new byte[(int) Math.min(SECOND_WINDOW, end - pos)];
+      }
     }
+    reads++;
     int r = in.read(buf, 0, buf.length);
     if (r <= 0) {
       // InputStream.read returns 0 only for a zero-length request; treat anything else as the end.
@@ -162,6 +171,7 @@ final class RangeStream implements Closeable {
         int rest = len - done;
         if (rest >= buf.length && !eof) {
           // Large item: straight into the caller's array, no window copy.
+          reads++;
           int r = in.readNBytes(dst, off + done, rest);
           done += r;
           pos += r;
