@@ -60,6 +60,12 @@ import java.util.concurrent.atomic.LongAdder;
  * corrupt block is logged, counted ({@link #corruptBlockCount}), reported as a warning frame and
  * skipped; the other blocks are still served.
  *
+ * <p>{@link Serving} sets the time shard ({@code --min-time}/{@code --max-time}: Series, label
+ * calls and {@link #info} are clamped to it, as in Thanos), whether chunks carry their xxhash64,
+ * and whether a Series stream ends with a {@code hintspb.SeriesResponseHints} frame. Request hints
+ * ({@code hintspb.*RequestHints}) may narrow the blocks by matchers over their external labels and
+ * {@code __block_id}; LabelNames and LabelValues always answer with the queried blocks as hints.
+ *
  * <p>Concurrency: thread-safe; calls may run concurrently with each other and with block set
  * changes. A call holds a reference to each block it reads, so a block removed meanwhile is
  * closed only after the call ends.
