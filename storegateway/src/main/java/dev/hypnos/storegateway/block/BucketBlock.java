@@ -48,6 +48,8 @@ public final class BucketBlock implements Closeable {
   /** Thanos's estimate of the largest chunk. */
   public static final int ESTIMATED_MAX_CHUNK_SIZE = 16000;
   private static final String INDEX = BucketBlocks.INDEX;
+  /** Bytes beyond the last item's start that a batched read expects to need (series entries and chunks are mostly smaller). */
+  private static final int ITEM_SLACK = 1024;
 
   private final Bucket bucket;
   private final BlockMeta meta;
@@ -124,11 +126,19 @@ public final class BucketBlock implements Closeable {
   }
 
   private RangeStream open(String key, long start, long end, String file) throws IOException {
+    return open(key, start, end, end - start, file);
+  }
+
+  /**
+   * Opens a range; {@code expected} is how many bytes from {@code start} the caller will probably
+   * read (the last item's start plus a little), which sizes the first read window.
+   */
+  private RangeStream open(String key, long start, long end, long expected, String file) throws IOException {
     requests.increment();
     bytesRequested.add(end - start);
     try {
       // RangeStream reads through a pooled window, so varints are not one bucket read each.
-      return new RangeStream(bucket.getRange(key, start, end - start), start, end);
+      return new RangeStream(bucket.getRange(key, start, end - start), start, end, expected);
     } catch (ObjectNotFoundException e) {
       throw new CorruptBlockException(block, file, start, "missing file",
           "object " + bucket.name() + ":" + key + " does not exist", e);
@@ -163,7 +173,10 @@ public final class BucketBlock implements Closeable {
         ends[k] = ranges.get(order[k]).end();
       }
       for (Partitioner.Part part : partitioner.partition(starts, ends, m)) {
-        try (RangeStream in = open(indexKey, part.start(), part.end(), INDEX)) {
+        // Lists of different names lie far apart: expect the first list only, later ones are
+        // skipped to (the gaps are not read) and the window grows if they are dense.
+        long expected = ranges.get(order[part.first()]).length();
+        try (RangeStream in = open(indexKey, part.start(), part.end(), expected, INDEX)) {
           byte[] prev = null;
           long prevStart = -1;
           for (int k = part.first(); k < part.last(); k++) {
@@ -248,7 +261,8 @@ public final class BucketBlock implements Closeable {
       idx[m++] = i;
     }
     for (Partitioner.Part part : partitioner.partition(starts, ends, m)) {
-      try (RangeStream in = open(indexKey, part.start(), part.end(), INDEX)) {
+      long expected = starts[part.last() - 1] - part.start() + ITEM_SLACK;
+      try (RangeStream in = open(indexKey, part.start(), part.end(), expected, INDEX)) {
         for (int k = part.first(); k < part.last(); k++) {
           long ref = refs[from + idx[k]];
           byte[] body = readSeries(in, ref);
@@ -395,7 +409,8 @@ public final class BucketBlock implements Closeable {
       ends[k] = off + maxChunkSize;
     }
     for (Partitioner.Part part : partitioner.partition(starts, ends, m)) {
-      try (RangeStream in = open(key, part.start(), part.end(), file)) {
+      long expected = starts[part.last() - 1] - part.start() + ITEM_SLACK;
+      try (RangeStream in = open(key, part.start(), part.end(), expected, file)) {
         for (int k = part.first(); k < part.last(); k++) {
           out[from + k] = readChunk(in, key, file, starts[k], keys[from + k] ^ Long.MIN_VALUE);
         }

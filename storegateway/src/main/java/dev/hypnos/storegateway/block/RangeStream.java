@@ -47,14 +47,32 @@ final class RangeStream implements Closeable {
   private long pos; // absolute offset of the next byte returned
   private boolean eof;
   private int reads; // read calls on the underlying stream
+  private final int firstRead; // bytes the first read asks for
 
   RangeStream(InputStream in, long start, long end) {
+    this(in, start, end, end - start);
+  }
+
+  /**
+   * @param expected how many bytes the caller will probably read from {@code start}: the first
+   *     window covers that (at least {@value #FIRST_WINDOW} bytes, at most {@value #WINDOW}), so a
+   *     batch whose items are close together is read in one bucket read without fetching the
+   *     estimate tail
+   */
+  RangeStream(InputStream in, long start, long end, long expected) {
     this.in = in;
     this.pos = start;
     this.end = end;
     long len = end - start;
-    this.buf = new byte[(int) Math.max(16, Math.min(FIRST_WINDOW, len))];
-    this.pooled = false;
+    long first = Math.min(len, Math.min(WINDOW, Math.max(FIRST_WINDOW, expected)));
+    this.firstRead = (int) Math.max(1, first);
+    if (first > WINDOW / 4) {
+      this.buf = takeWindow();
+      this.pooled = true;
+    } else {
+      this.buf = new byte[(int) Math.max(16, first)];
+      this.pooled = false;
+    }
   }
 
   private static byte[] takeWindow() {
@@ -83,8 +101,10 @@ final class RangeStream implements Closeable {
         buf = new byte[(int) Math.min(SECOND_WINDOW, end - pos)];
       }
     }
+    // The first read asks for what is expected only, even into a larger pooled window.
+    int want = reads == 0 ? Math.min(buf.length, firstRead) : buf.length;
     reads++;
-    int r = in.read(buf, 0, buf.length);
+    int r = in.read(buf, 0, want);
     if (r <= 0) {
       // InputStream.read returns 0 only for a zero-length request; treat anything else as the end.
       eof = true;
