@@ -168,7 +168,8 @@ public final class StoreCommand implements Callable<Integer> {
       BucketStore store = lc.addCloseable("bucket store", new BucketStore(bucket, dataDir,
           new IndexCache(indexCacheSize), new Partitioner(Partitioner.DEFAULT_MAX_GAP), clock,
           BucketStore.Options.DEFAULTS.withLimits(requestSeriesLimit, requestSamplesLimit)
-              .withBlockLoadConcurrency(blockSyncConcurrency)));
+              .withBlockLoadConcurrency(blockSyncConcurrency),
+          BucketStore.Serving.DEFAULTS.withTimeRange(cfg.minTime(), cfg.maxTime())));
       registerStoreMetrics(registry, store);
 
       List<MetaFilter> filters = List.of(

@@ -52,7 +52,11 @@ final class BlockPostings {
     for (Matcher m : matchers) {
       int from = ranges.size();
       if (!m.matchesEmpty()) {
-        for (String v : matchingValues(header, m)) {
+        List<String> values = m.type() == MatchType.EQ ? List.of(m.value()) : m.setMatches();
+        if (values.isEmpty()) {
+          ranges.addAll(header.postingsRanges(m.name(), m::matches));
+        }
+        for (String v : values) {
           PostingsRange r = header.postingsRange(m.name(), v);
           if (r != null) {
             ranges.add(r);
@@ -70,14 +74,7 @@ final class BlockPostings {
             ranges.add(r);
           }
         } else {
-          for (String v : header.labelValues(m.name())) {
-            if (!m.matches(v)) {
-              PostingsRange r = header.postingsRange(m.name(), v);
-              if (r != null) {
-                ranges.add(r);
-              }
-            }
-          }
+          ranges.addAll(header.postingsRanges(m.name(), v -> !m.matches(v)));
         }
         if (ranges.size() > from) {
           groups.add(new Group(true, from, ranges.size()));
@@ -107,22 +104,5 @@ final class BlockPostings {
       result = Postings.without(result, Postings.merge(subtract));
     }
     return result;
-  }
-
-  private static List<String> matchingValues(IndexHeader header, Matcher m) throws IOException {
-    if (m.type() == MatchType.EQ) {
-      return List.of(m.value());
-    }
-    List<String> set = m.setMatches();
-    if (!set.isEmpty()) {
-      return set;
-    }
-    List<String> out = new ArrayList<>();
-    for (String v : header.labelValues(m.name())) {
-      if (m.matches(v)) {
-        out.add(v);
-      }
-    }
-    return out;
   }
 }

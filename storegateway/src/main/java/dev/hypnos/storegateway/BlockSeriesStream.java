@@ -15,7 +15,6 @@ import dev.hypnos.storeapi.StoreSeries;
 import dev.hypnos.storegateway.block.BucketBlock;
 import dev.hypnos.storegateway.block.SeriesEntry;
 import java.io.IOException;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -40,10 +39,22 @@ final class BlockSeriesStream implements SeriesStream {
   private final RequestLimits limits;
   private final SeriesLabels transform;
   private final @Nullable ShardInfo shard;
+  private final boolean chunkHashes;
   private final SeriesEntry entry = new SeriesEntry();
-  private final ArrayDeque<Item> ready = new ArrayDeque<>();
+  private List<Item> ready = new ArrayList<>();
+  private int readyPos;
   private final long[] refs;
   private boolean postingsDone;
+  // Symbol references of the current group root's own labels (see Item#extendsRoot).
+  private int[] root = new int[0];
+  private int rootLen = -1;
+  // Per-batch scratch, reused: label symbol references of the candidate series and their strings.
+  // Small at first: a call over hundreds of blocks holds one set per block.
+  private int[] symRefs = new int[16];
+  private String[] syms = new String[16];
+  private long[] cMin = new long[16];
+  private long[] cMax = new long[16];
+  private long[] cRef = new long[16];
 
   /** Resolves the block's postings on first use (in the thread that reads the first batch). */
   @FunctionalInterface
@@ -53,8 +64,9 @@ final class BlockSeriesStream implements SeriesStream {
 
   BlockSeriesStream(BucketBlock block, PostingsSource source, long mint, long maxt, boolean skipChunks,
       List<Aggregate> aggregates, int batchSize, RequestLimits limits, SeriesLabels transform,
-      @Nullable ShardInfo shard) {
+      @Nullable ShardInfo shard, boolean chunkHashes) {
     this.shard = shard;
+    this.chunkHashes = chunkHashes;
     this.block = block;
     this.source = source;
     this.mint = mint;
@@ -73,13 +85,15 @@ final class BlockSeriesStream implements SeriesStream {
 
   @Override
   public @Nullable Item next() throws IOException {
-    while (ready.isEmpty()) {
+    while (readyPos == ready.size()) {
       if (postingsDone) {
         return null;
       }
+      ready.clear();
+      readyPos = 0;
       loadBatch();
     }
-    return ready.poll();
+    return ready.get(readyPos++);
   }
 
   /**
@@ -90,14 +104,14 @@ final class BlockSeriesStream implements SeriesStream {
     while (ready.isEmpty() && !postingsDone) {
       loadBatch();
     }
-    List<Item> out = new ArrayList<>(ready);
-    ready.clear();
+    List<Item> out = ready;
+    ready = new ArrayList<>();
     return out;
   }
 
   /** Whether every batch was read. */
   boolean finished() {
-    return postingsDone && ready.isEmpty();
+    return postingsDone && readyPos == ready.size();
   }
 
   private void loadBatch() throws IOException {
@@ -118,21 +132,18 @@ final class BlockSeriesStream implements SeriesStream {
     }
     String id = block.id().toString();
     byte[][] bodies = block.series(refs, 0, n);
-    List<Labels> labels = new ArrayList<>(n);
-    List<Labels> sent = new ArrayList<>(n);
-    // Per kept series: [start, end) into the chunk arrays below.
-    int[] chunkEnds = new int[n];
-    long[] cMin = new long[64];
-    long[] cMax = new long[64];
-    long[] cRef = new long[64];
+    // Pass 1: decode the entries; keep those with chunks in range, their label symbol references
+    // (symStart[s], symStart[s + 1]) and those chunks (chunkEnd[s - 1], chunkEnd[s]).
+    int[] symStart = new int[n + 1];
+    int[] chunkEnd = new int[n];
+    long[] cMin = this.cMin;
+    long[] cMax = this.cMax;
+    long[] cRef = this.cRef;
     int total = 0;
-    int kept = 0;
+    int cand = 0;
+    int nsym = 0;
     for (int i = 0; i < n; i++) {
-      entry.decode(bodies[i], block.indexHeader(), id, refs[i]);
-      Labels out = transform.apply(entry.labels());
-      if (shard != null && !shard.matches(out)) {
-        continue;
-      }
+      entry.decodeRefs(bodies[i], id, refs[i]);
       int before = total;
       for (int c = 0; c < entry.chunkCount(); c++) {
         long lo = entry.chunkMinTime(c);
@@ -141,9 +152,9 @@ final class BlockSeriesStream implements SeriesStream {
           continue;
         }
         if (total == cMin.length) {
-          cMin = Arrays.copyOf(cMin, total * 2);
-          cMax = Arrays.copyOf(cMax, total * 2);
-          cRef = Arrays.copyOf(cRef, total * 2);
+          cMin = this.cMin = Arrays.copyOf(cMin, total * 2);
+          cMax = this.cMax = Arrays.copyOf(cMax, total * 2);
+          cRef = this.cRef = Arrays.copyOf(cRef, total * 2);
         }
         cMin[total] = lo;
         cMax[total] = hi;
@@ -153,30 +164,112 @@ final class BlockSeriesStream implements SeriesStream {
       if (total == before) {
         continue; // no samples in range
       }
+      int nl = entry.labelRefCount();
+      if (nsym + nl > symRefs.length) {
+        symRefs = Arrays.copyOf(symRefs, Math.max(nsym + nl, symRefs.length * 2));
+      }
+      for (int k = 0; k < nl; k++) {
+        symRefs[nsym + k] = entry.labelRef(k);
+      }
+      symStart[cand] = nsym;
+      nsym += nl;
+      chunkEnd[cand++] = total;
+    }
+    symStart[cand] = nsym;
+    if (cand == 0) {
+      return;
+    }
+    // Pass 2: all label strings of the batch in one index-header call.
+    if (syms.length < nsym) {
+      syms = new String[Math.max(nsym, syms.length * 2)];
+    }
+    block.indexHeader().symbols(symRefs, 0, nsym, syms, 0);
+    // Pass 3: labels as sent, shard, limits; which chunks to fetch.
+    Labels[] sent = new Labels[cand];
+    boolean[] extendsRoot = new boolean[cand];
+    boolean[] keep = new boolean[cand];
+    int kept = 0;
+    int fetch = 0;
+    for (int s = 0; s < cand; s++) {
+      Labels out = transform.apply(syms, symStart[s], symStart[s + 1]);
+      if (shard != null && !shard.matches(out)) {
+        continue;
+      }
+      int chunks = chunkEnd[s] - (s == 0 ? 0 : chunkEnd[s - 1]);
       limits.reserveSeries(1);
+      if (!skipChunks) {
+        limits.reserveChunks(chunks);
+        fetch += chunks;
+      }
+      sent[s] = out;
+      keep[s] = true;
+      extendsRoot[s] = extendsRoot(symStart[s], symStart[s + 1]);
+      kept++;
+    }
+    if (kept == 0) {
+      return;
+    }
+    RawChunk[] raw;
+    if (fetch == 0) {
+      raw = new RawChunk[0];
+    } else if (kept == cand) {
+      raw = block.chunks(cRef, total);
+    } else {
+      long[] want = new long[fetch];
+      int f = 0;
+      for (int s = 0; s < cand; s++) {
+        if (keep[s]) {
+          for (int c = s == 0 ? 0 : chunkEnd[s - 1]; c < chunkEnd[s]; c++) {
+            want[f++] = cRef[c];
+          }
+        }
+      }
+      raw = block.chunks(want, fetch);
+    }
+    int r = 0;
+    for (int s = 0; s < cand; s++) {
+      if (!keep[s]) {
+        continue;
+      }
+      List<StoreChunk> chunks;
       if (skipChunks) {
-        total = before;
+        chunks = List.of();
       } else {
-        limits.reserveChunks(total - before);
+        int from = s == 0 ? 0 : chunkEnd[s - 1];
+        StoreChunk[] arr = new StoreChunk[chunkEnd[s] - from];
+        for (int c = from; c < chunkEnd[s]; c++) {
+          arr[c - from] = storeChunk(cMin[c], cMax[c], raw[r++], cRef[c]);
+        }
+        chunks = Arrays.asList(arr);
       }
-      labels.add(entry.labels());
-      sent.add(out);
-      chunkEnds[kept++] = total;
+      ready.add(new Item(new StoreSeries(sent[s], chunks), extendsRoot[s]));
     }
-    RawChunk[] raw = skipChunks || total == 0 ? new RawChunk[0] : block.chunks(cRef, total);
-    int start = 0;
-    for (int s = 0; s < kept; s++) {
-      List<StoreChunk> chunks = new ArrayList<>(chunkEnds[s] - start);
-      for (int c = start; c < chunkEnds[s]; c++) {
-        chunks.add(storeChunk(cMin[c], cMax[c], raw[c], cRef[c]));
-      }
-      start = chunkEnds[s];
-      Labels original = labels.get(s);
-      ready.add(new Item(original, new StoreSeries(sent.get(s), chunks)));
+    Arrays.fill(syms, 0, nsym, null);
+  }
+
+  /**
+   * Whether the series with own-label symbol references {@code symRefs[from..to)} has all the
+   * labels of the current group root and more; if not, it becomes the root.
+   */
+  private boolean extendsRoot(int from, int to) {
+    int len = to - from;
+    if (rootLen >= 0 && rootLen < len && Arrays.equals(root, 0, rootLen, symRefs, from, from + rootLen)) {
+      return true;
     }
+    if (root.length < len) {
+      root = new int[Math.max(len, root.length * 2)];
+    }
+    System.arraycopy(symRefs, from, root, 0, len);
+    rootLen = len;
+    return false;
   }
 
   private StoreChunk storeChunk(long lo, long hi, RawChunk raw, long ref) throws CorruptBlockException {
+    if (raw.encoding() == RawChunk.ENC_XOR) {
+      byte[] data = raw.data();
+      return StoreChunk.raw(lo, hi, chunkHashes ? ChunkData.hashed(ChunkData.Encoding.XOR, data)
+          : new ChunkData(ChunkData.Encoding.XOR, data, 0, data.length, 0));
+    }
     ChunkEncoding enc;
     try {
       enc = ChunkEncoding.fromByte(raw.encoding() & 0xFF);
@@ -185,7 +278,9 @@ final class BlockSeriesStream implements SeriesStream {
     }
     switch (enc) {
       case XOR, HISTOGRAM, FLOAT_HISTOGRAM -> {
-        return StoreChunk.raw(lo, hi, ChunkData.hashed(ChunkData.Encoding.of(enc), raw.data()));
+        byte[] data = raw.data();
+        ChunkData.Encoding e = ChunkData.Encoding.of(enc);
+        return StoreChunk.raw(lo, hi, chunkHashes ? ChunkData.hashed(e, data) : new ChunkData(e, data, 0, data.length, 0));
       }
       case AGGR -> {
         AggrChunk a;
@@ -212,7 +307,9 @@ final class BlockSeriesStream implements SeriesStream {
             throw dev.hypnos.storeapi.StoreApiException.internal("read series of block " + block.id()
                 + ": aggregate " + t + " does not exist in chunk " + ref, null);
           }
-          parts[g.ordinal()] = ChunkData.hashed(ChunkData.Encoding.of(e.encoding()), e.array(), e.offset(), e.length());
+          ChunkData.Encoding pe = ChunkData.Encoding.of(e.encoding());
+          parts[g.ordinal()] = chunkHashes ? ChunkData.hashed(pe, e.array(), e.offset(), e.length())
+              : new ChunkData(pe, e.array(), e.offset(), e.length(), 0);
         }
         if (parts[1] == null && parts[2] == null && parts[3] == null && parts[4] == null && parts[5] == null) {
           throw dev.hypnos.storeapi.StoreApiException.invalidArgument("read series of block " + block.id()

@@ -22,6 +22,7 @@ import dev.hypnos.storegateway.block.IndexCache;
 import dev.hypnos.storegateway.block.Partitioner;
 import dev.hypnos.storegateway.indexheader.IndexHeaderWriter;
 import dev.hypnos.storegateway.indexheader.LazyIndexHeader;
+import dev.hypnos.storegateway.sync.TimeOrDuration;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -58,6 +59,12 @@ import java.util.concurrent.atomic.LongAdder;
  * merged by label set. Memory per request is a batch per block, not the number of matches. A
  * corrupt block is logged, counted ({@link #corruptBlockCount}), reported as a warning frame and
  * skipped; the other blocks are still served.
+ *
+ * <p>{@link Serving} sets the time shard ({@code --min-time}/{@code --max-time}: Series, label
+ * calls and {@link #info} are clamped to it, as in Thanos), whether chunks carry their xxhash64,
+ * and whether a Series stream ends with a {@code hintspb.SeriesResponseHints} frame. Request hints
+ * ({@code hintspb.*RequestHints}) may narrow the blocks by matchers over their external labels and
+ * {@code __block_id}; LabelNames and LabelValues always answer with the queried blocks as hints.
  *
  * <p>Concurrency: thread-safe; calls may run concurrently with each other and with block set
  * changes. A call holds a reference to each block it reads, so a block removed meanwhile is
@@ -122,12 +129,50 @@ public final class BucketStore implements StoreApi, Closeable {
     }
   }
 
+  /**
+   * What a store serves beyond its blocks, and how (Thanos's {@code WithFilterConfig}, {@code
+   * WithChunkHashCalculation} and {@code enableSeriesResponseHints}).
+   *
+   * @param minTime {@code --min-time}: requests, label calls and the advertised time range are
+   *     clamped to start no earlier (blocks are chosen by the sync's {@code TimePartitionFilter})
+   * @param maxTime {@code --max-time}: likewise for the end
+   * @param chunkHashes send each chunk's xxhash64; off, the hash is 0 ("not computed"), which
+   *     Thanos and Hypnos queriers treat by hashing the chunk themselves when they deduplicate, so
+   *     the cost is paid only for series that overlap between stores
+   * @param seriesResponseHints end each Series stream with a {@code hintspb.SeriesResponseHints}
+   *     frame naming the queried blocks (and query stats when the request hints ask); {@code thanos
+   *     store} leaves this off, library users of Thanos's BucketStore (Cortex) turn it on
+   */
+  public record Serving(TimeOrDuration minTime, TimeOrDuration maxTime, boolean chunkHashes,
+      boolean seriesResponseHints) {
+    public static final Serving DEFAULTS = new Serving(TimeOrDuration.parse(TimeOrDuration.MIN_DEFAULT),
+        TimeOrDuration.parse(TimeOrDuration.MAX_DEFAULT), false, false);
+
+    public Serving {
+      Objects.requireNonNull(minTime, "minTime");
+      Objects.requireNonNull(maxTime, "maxTime");
+    }
+
+    public Serving withTimeRange(TimeOrDuration min, TimeOrDuration max) {
+      return new Serving(min, max, chunkHashes, seriesResponseHints);
+    }
+
+    public Serving withChunkHashes(boolean on) {
+      return new Serving(minTime, maxTime, on, seriesResponseHints);
+    }
+
+    public Serving withSeriesResponseHints(boolean on) {
+      return new Serving(minTime, maxTime, chunkHashes, on);
+    }
+  }
+
   private final Bucket bucket;
   private final Path dataDir;
   private final IndexCache cache;
   private final Partitioner partitioner;
   private final InstantSource clock;
   private final Options options;
+  private final Serving serving;
   private final ConcurrentHashMap<BlockId, BucketBlock> blocks = new ConcurrentHashMap<>();
   private final LongAdder corruptBlocks = new LongAdder();
   // Block reads of Series calls: I/O-bound, one task per block batch at a time.
@@ -135,6 +180,12 @@ public final class BucketStore implements StoreApi, Closeable {
 
   public BucketStore(Bucket bucket, Path dataDir, IndexCache cache, Partitioner partitioner, InstantSource clock,
       Options options) {
+    this(bucket, dataDir, cache, partitioner, clock, options, Serving.DEFAULTS);
+  }
+
+  public BucketStore(Bucket bucket, Path dataDir, IndexCache cache, Partitioner partitioner, InstantSource clock,
+      Options options, Serving serving) {
+    this.serving = Objects.requireNonNull(serving, "serving");
     this.bucket = Objects.requireNonNull(bucket, "bucket");
     this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
     this.cache = Objects.requireNonNull(cache, "cache");
@@ -312,17 +363,29 @@ public final class BucketStore implements StoreApi, Closeable {
   }
 
   @Override
-  public void series(SeriesRequest req, SeriesSink sink) throws IOException {
-    List<BucketBlock> chosen = acquire(BlockSets.getFor(blocks.values(), req.minTime(), req.maxTime(),
-        req.maxResolutionWindow()));
-    try {
-      series(req, sink, chosen);
-    } finally {
-      releaseAll(chosen);
+  public void series(SeriesRequest request, SeriesSink sink) throws IOException {
+    StoreHints.Request hints = StoreHints.parseSeries(request.hints());
+    StoreHints.Response resp = new StoreHints.Response();
+    long mint = Math.max(request.minTime(), serving.minTime().toEpochMillis(clock));
+    long maxt = Math.min(request.maxTime(), serving.maxTime().toEpochMillis(clock));
+    if (mint <= maxt) {
+      SeriesRequest req = mint == request.minTime() && maxt == request.maxTime() ? request
+          : request.toBuilder().timeRange(mint, maxt).build();
+      List<BucketBlock> chosen = acquire(StoreHints.matching(BlockSets.getFor(blocks.values(), req.minTime(),
+          req.maxTime(), req.maxResolutionWindow()), hints.blockMatchers()));
+      try {
+        series(req, sink, chosen, resp);
+      } finally {
+        releaseAll(chosen);
+      }
+    }
+    if (serving.seriesResponseHints()) {
+      sink.send(dev.hypnos.storeapi.SeriesResponse.hints(resp.seriesHints(hints.queryStats())));
     }
   }
 
-  private void series(SeriesRequest req, SeriesSink sink, List<BucketBlock> chosen) throws IOException {
+  private void series(SeriesRequest req, SeriesSink sink, List<BucketBlock> chosen, StoreHints.Response resp)
+      throws IOException {
     RequestLimits limits = new RequestLimits(options.maxSeriesPerRequest(), options.maxSamplesPerRequest());
     Set<String> drop = Set.copyOf(req.withoutReplicaLabels());
     List<SeriesStream> streams = new ArrayList<>();
@@ -334,10 +397,11 @@ public final class BucketStore implements StoreApi, Closeable {
         if (ms == null) {
           continue;
         }
+        resp.queried(b.id());
         SeriesLabels transform = new SeriesLabels(b.externalLabels(), drop);
         BlockSeriesStream blockStream = new BlockSeriesStream(b, () -> BlockPostings.select(b, ms), req.minTime(),
             req.maxTime(), req.skipChunks(), req.aggregates(), batch, limits, transform,
-            req.shardInfo());
+            req.shardInfo(), serving.chunkHashes());
         PrefetchingStream reader = new PrefetchingStream(blockStream, executor);
         SeriesStream s = guarded(b, reader, sink);
         if (!transform.isIdentity()) {
@@ -360,6 +424,7 @@ public final class BucketStore implements StoreApi, Closeable {
       long sent = 0;
       for (StoreSeries s = merged.next(); s != null; s = merged.next()) {
         sink.series(s);
+        resp.sent(s);
         sent++;
         if (req.hasLimit() && sent >= req.limit()) {
           break;
@@ -423,15 +488,21 @@ public final class BucketStore implements StoreApi, Closeable {
 
   @Override
   public LabelNamesResponse labelNames(LabelNamesRequest req) throws IOException {
+    List<Matcher> blockMatchers = StoreHints.parseLabelNames(req.hints());
+    StoreHints.Response resp = new StoreHints.Response();
     TreeSet<String> names = new TreeSet<>(Labels::compareStrings);
     List<String> warnings = new ArrayList<>();
-    List<BucketBlock> acquired = acquire(overlapping(req.start(), req.end()));
+    long start = Math.max(req.start(), serving.minTime().toEpochMillis(clock));
+    long end = Math.min(req.end(), serving.maxTime().toEpochMillis(clock));
+    List<BucketBlock> acquired = start > end ? List.of()
+        : acquire(StoreHints.matching(overlapping(start, end), blockMatchers));
     try {
       for (BucketBlock b : acquired) {
         List<Matcher> ms = BlockPostings.withoutExternal(req.matchers(), b.externalLabels());
         if (ms == null) {
           continue;
         }
+        resp.queried(b.id());
         try {
           if (ms.isEmpty()) {
             names.addAll(b.indexHeader().labelNames());
@@ -439,7 +510,7 @@ public final class BucketStore implements StoreApi, Closeable {
               names.add(b.externalLabels().name(i));
             }
           } else {
-            SeriesStream s = labelsOnly(b, ms, req.start(), req.end());
+            SeriesStream s = labelsOnly(b, ms, start, end);
             for (SeriesStream.Item it = s.next(); it != null; it = s.next()) {
               Labels l = it.series().labels();
               for (int i = 0; i < l.size(); i++) {
@@ -457,23 +528,29 @@ public final class BucketStore implements StoreApi, Closeable {
       releaseAll(acquired);
     }
     names.removeAll(req.withoutReplicaLabels());
-    return new LabelNamesResponse(limit(names, req.limit()), warnings, null);
+    return new LabelNamesResponse(limit(names, req.limit()), warnings, resp.labelNamesHints());
   }
 
   @Override
   public LabelValuesResponse labelValues(LabelValuesRequest req) throws IOException {
+    List<Matcher> blockMatchers = StoreHints.parseLabelValues(req.hints());
     if (req.withoutReplicaLabels().contains(req.label())) {
       return LabelValuesResponse.of(List.of());
     }
+    StoreHints.Response resp = new StoreHints.Response();
     TreeSet<String> values = new TreeSet<>(Labels::compareStrings);
     List<String> warnings = new ArrayList<>();
-    List<BucketBlock> acquired = acquire(overlapping(req.start(), req.end()));
+    long start = Math.max(req.start(), serving.minTime().toEpochMillis(clock));
+    long end = Math.min(req.end(), serving.maxTime().toEpochMillis(clock));
+    List<BucketBlock> acquired = start > end ? List.of()
+        : acquire(StoreHints.matching(overlapping(start, end), blockMatchers));
     try {
       for (BucketBlock b : acquired) {
         List<Matcher> ms = BlockPostings.withoutExternal(req.matchers(), b.externalLabels());
         if (ms == null) {
           continue;
         }
+        resp.queried(b.id());
         try {
           String ext = b.externalLabels().get(req.label());
           if (ms.isEmpty()) {
@@ -483,7 +560,7 @@ public final class BucketStore implements StoreApi, Closeable {
               values.addAll(b.indexHeader().labelValues(req.label()));
             }
           } else {
-            SeriesStream s = labelsOnly(b, ms, req.start(), req.end());
+            SeriesStream s = labelsOnly(b, ms, start, end);
             for (SeriesStream.Item it = s.next(); it != null; it = s.next()) {
               String v = it.series().labels().get(req.label());
               if (v != null && !v.isEmpty()) {
@@ -500,12 +577,13 @@ public final class BucketStore implements StoreApi, Closeable {
     } finally {
       releaseAll(acquired);
     }
-    return new LabelValuesResponse(limit(values, req.limit()), warnings, null);
+    return new LabelValuesResponse(limit(values, req.limit()), warnings, resp.labelValuesHints());
   }
 
   private SeriesStream labelsOnly(BucketBlock b, List<Matcher> ms, long start, long end) throws IOException {
     return new BlockSeriesStream(b, () -> BlockPostings.select(b, ms), start, end, true, List.of(), options.seriesBatchSize(),
-        new RequestLimits(options.maxSeriesPerRequest(), 0), new SeriesLabels(b.externalLabels(), Set.of()), null);
+        new RequestLimits(options.maxSeriesPerRequest(), 0), new SeriesLabels(b.externalLabels(), Set.of()), null,
+        false);
   }
 
   private static List<String> limit(TreeSet<String> set, long limit) {
@@ -543,6 +621,10 @@ public final class BucketStore implements StoreApi, Closeable {
       mint = Math.min(mint, b.meta().minTime());
       maxt = Math.max(maxt, b.meta().maxTime());
     }
+    // As Thanos: the advertised range is clamped to --min-time/--max-time (with no blocks it stays
+    // empty: MAX_VALUE..MIN_VALUE); the per-label-set TSDB infos are not.
+    mint = Math.max(mint, serving.minTime().toEpochMillis(clock));
+    maxt = Math.min(maxt, serving.maxTime().toEpochMillis(clock));
     List<TsdbInfo> infos = new ArrayList<>();
     for (Map.Entry<Labels, List<long[]>> e : sets.entrySet()) {
       List<long[]> rs = e.getValue();

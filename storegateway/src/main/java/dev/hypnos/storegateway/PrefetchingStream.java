@@ -2,7 +2,6 @@ package dev.hypnos.storegateway;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -20,7 +19,8 @@ import org.jspecify.annotations.Nullable;
 final class PrefetchingStream implements SeriesStream {
   private final BlockSeriesStream inner;
   private final ExecutorService executor;
-  private final ArrayDeque<Item> ready = new ArrayDeque<>();
+  private List<Item> ready = List.of();
+  private int readyPos;
   private @Nullable Future<List<Item>> pending;
   private boolean done;
 
@@ -38,7 +38,7 @@ final class PrefetchingStream implements SeriesStream {
 
   @Override
   public @Nullable Item next() throws IOException {
-    while (ready.isEmpty()) {
+    while (readyPos == ready.size()) {
       if (done) {
         return null;
       }
@@ -48,14 +48,17 @@ final class PrefetchingStream implements SeriesStream {
         done = true;
         return null;
       }
-      ready.addAll(batch);
+      ready = batch;
+      readyPos = 0;
       if (!inner.finished()) {
         start();
       } else {
         done = true;
       }
     }
-    return ready.poll();
+    Item it = ready.get(readyPos);
+    ready.set(readyPos++, null); // let the garbage collector take sent series while the batch drains
+    return it;
   }
 
   private List<Item> await() throws IOException {

@@ -13,57 +13,75 @@ import java.util.Set;
 final class SeriesLabels {
   private final Labels external;
   private final Set<String> drop;
+  private final boolean identity;
 
   SeriesLabels(Labels external, Set<String> drop) {
     this.external = external;
     this.drop = drop;
+    this.identity = drop.isEmpty() && external.isEmpty();
   }
 
   /** Whether {@link #apply} returns its argument unchanged for every series. */
   boolean isIdentity() {
-    if (!drop.isEmpty()) {
-      return false;
-    }
-    return external.isEmpty();
+    return identity;
   }
 
   Labels apply(Labels series) {
-    if (isIdentity()) {
+    if (identity) {
       return series;
     }
     int n = series.size();
+    String[] kv = new String[n * 2];
+    for (int i = 0; i < n; i++) {
+      kv[2 * i] = series.name(i);
+      kv[2 * i + 1] = series.value(i);
+    }
+    return apply(kv, 0, kv.length);
+  }
+
+  /**
+   * The label set for a series whose own labels are {@code kv[from..to)}, names and values
+   * alternating, sorted by name; builds one array, {@code kv} is not changed.
+   */
+  Labels apply(String[] kv, int from, int to) {
     int e = external.size();
-    String[] kv = new String[(n + e) * 2];
-    int i = 0;
+    if (identity) {
+      return Labels.fromSortedUnsafe(Arrays.copyOfRange(kv, from, to));
+    }
+    String[] out = new String[to - from + e * 2];
+    int i = from;
     int j = 0;
     int k = 0;
-    while (i < n || j < e) {
+    boolean dropping = !drop.isEmpty();
+    while (i < to || j < e) {
       String name;
       String value;
       if (j >= e) {
-        name = series.name(i);
-        value = series.value(i++);
-      } else if (i >= n) {
+        name = kv[i];
+        value = kv[i + 1];
+        i += 2;
+      } else if (i >= to) {
         name = external.name(j);
         value = external.value(j++);
       } else {
-        int c = Labels.compareStrings(series.name(i), external.name(j));
+        int c = Labels.compareStrings(kv[i], external.name(j));
         if (c < 0) {
-          name = series.name(i);
-          value = series.value(i++);
+          name = kv[i];
+          value = kv[i + 1];
+          i += 2;
         } else {
           name = external.name(j);
           value = external.value(j++);
           if (c == 0) {
-            i++;
+            i += 2;
           }
         }
       }
-      if (!drop.contains(name)) {
-        kv[k++] = name;
-        kv[k++] = value;
+      if (!dropping || !drop.contains(name)) {
+        out[k++] = name;
+        out[k++] = value;
       }
     }
-    return Labels.fromSortedUnsafe(k == kv.length ? kv : Arrays.copyOf(kv, k));
+    return Labels.fromSortedUnsafe(k == out.length ? out : Arrays.copyOf(out, k));
   }
 }

@@ -29,40 +29,58 @@ final class SortingStreams {
 
   static SeriesStream prefixGroups(SeriesStream inner) {
     return new SeriesStream() {
-      private final ArrayDeque<Item> out = new ArrayDeque<>();
+      // The current group while it has one series (the common case: no sorting, no copying).
+      private @Nullable Item held;
+      // The current group once a series extended its root; sorted when it ends.
       private final List<Item> group = new ArrayList<>();
-      private @Nullable Labels root;
+      private final ArrayDeque<Item> out = new ArrayDeque<>();
       private boolean done;
 
       @Override
       public @Nullable Item next() throws IOException {
-        while (out.isEmpty()) {
+        while (true) {
+          Item o = out.poll();
+          if (o != null) {
+            return o;
+          }
           if (done) {
             return null;
           }
           Item it = inner.next();
           if (it == null) {
-            flush();
             done = true;
+            Item h = held;
+            held = null;
+            if (h != null) {
+              return h;
+            }
+            flushGroup();
             continue;
           }
-          Labels r = root;
-          if (r != null && !isPrefix(r, it.original())) {
-            flush();
+          if (it.extendsRoot() && (held != null || !group.isEmpty())) {
+            Item h = held;
+            if (h != null) {
+              group.add(h);
+              held = null;
+            }
+            group.add(it);
+            continue;
           }
-          if (group.isEmpty()) {
-            root = it.original();
+          Item prev = held;
+          flushGroup();
+          held = it;
+          if (prev != null) {
+            return prev;
           }
-          group.add(it);
         }
-        return out.poll();
       }
 
-      private void flush() {
-        group.sort(BY_LABELS);
-        out.addAll(group);
-        group.clear();
-        root = null;
+      private void flushGroup() {
+        if (!group.isEmpty()) {
+          group.sort(BY_LABELS);
+          out.addAll(group);
+          group.clear();
+        }
       }
     };
   }

@@ -13,14 +13,20 @@ import org.junit.jupiter.api.Test;
 
 /** External labels can reorder a block's series; the re-sorting streams restore label order. */
 class SortingStreamsTest {
+  /** A block's stream: each series marked as extending the group root the way BlockSeriesStream does. */
   static SeriesStream of(List<Labels> own, SeriesLabels t) {
     Iterator<Labels> it = own.iterator();
+    Labels[] root = {null};
     return () -> {
       if (!it.hasNext()) {
         return null;
       }
       Labels l = it.next();
-      return new SeriesStream.Item(l, new StoreSeries(t.apply(l), List.of()));
+      boolean ext = root[0] != null && root[0].size() < l.size() && SortingStreams.isPrefix(root[0], l);
+      if (!ext) {
+        root[0] = l;
+      }
+      return new SeriesStream.Item(new StoreSeries(t.apply(l), List.of()), ext);
     };
   }
 

@@ -48,6 +48,8 @@ public final class BucketBlock implements Closeable {
   /** Thanos's estimate of the largest chunk. */
   public static final int ESTIMATED_MAX_CHUNK_SIZE = 16000;
   private static final String INDEX = BucketBlocks.INDEX;
+  /** Bytes beyond the last item's start that a batched read expects to need (series entries and chunks are mostly smaller). */
+  private static final int ITEM_SLACK = 1024;
 
   private final Bucket bucket;
   private final BlockMeta meta;
@@ -124,12 +126,19 @@ public final class BucketBlock implements Closeable {
   }
 
   private RangeStream open(String key, long start, long end, String file) throws IOException {
+    return open(key, start, end, end - start, file);
+  }
+
+  /**
+   * Opens a range; {@code expected} is how many bytes from {@code start} the caller will probably
+   * read (the last item's start plus a little), which sizes the first read window.
+   */
+  private RangeStream open(String key, long start, long end, long expected, String file) throws IOException {
     requests.increment();
     bytesRequested.add(end - start);
     try {
-      // RangeStream reads varints byte by byte: buffer, so that is not one bucket read each.
-      int buffer = (int) Math.max(1, Math.min(64 * 1024, end - start));
-      return new RangeStream(new java.io.BufferedInputStream(bucket.getRange(key, start, end - start), buffer), start, end);
+      // RangeStream reads through a pooled window, so varints are not one bucket read each.
+      return new RangeStream(bucket.getRange(key, start, end - start), start, end, expected);
     } catch (ObjectNotFoundException e) {
       throw new CorruptBlockException(block, file, start, "missing file",
           "object " + bucket.name() + ":" + key + " does not exist", e);
@@ -164,7 +173,10 @@ public final class BucketBlock implements Closeable {
         ends[k] = ranges.get(order[k]).end();
       }
       for (Partitioner.Part part : partitioner.partition(starts, ends, m)) {
-        try (RangeStream in = open(indexKey, part.start(), part.end(), INDEX)) {
+        // Lists of different names lie far apart: expect the first list only, later ones are
+        // skipped to (the gaps are not read) and the window grows if they are dense.
+        long expected = ranges.get(order[part.first()]).length();
+        try (RangeStream in = open(indexKey, part.start(), part.end(), expected, INDEX)) {
           byte[] prev = null;
           long prevStart = -1;
           for (int k = part.first(); k < part.last(); k++) {
@@ -196,31 +208,31 @@ public final class BucketBlock implements Closeable {
     if (!in.skipTo(r.start())) {
       throw new CorruptBlockException(block, INDEX, r.start(), "truncated " + what, "the index ends before it");
     }
-    byte[] lenBytes = in.read(4);
-    if (lenBytes.length < 4) {
+    long len = in.readUint32();
+    if (len < 0) {
       throw new CorruptBlockException(block, INDEX, r.start(), "truncated " + what, "no room for its length");
     }
-    long len = ByteBuffer.wrap(lenBytes).getInt(0) & 0xFFFF_FFFFL;
     if (len + 8 > r.length()) {
       throw new CorruptBlockException(block, INDEX, r.start(), "malformed " + what,
           "length " + len + " runs past the next list at " + r.end());
     }
-    byte[] all = in.read((int) len + 4);
-    if (all.length < len + 4) {
+    byte[] body = new byte[(int) len];
+    int got = in.readFully(body, 0, body.length);
+    long want = got == body.length ? in.readUint32() : -1;
+    if (want < 0) {
       throw new CorruptBlockException(block, INDEX, r.start(), "truncated " + what,
-          "needs " + (len + 4) + " bytes after its length, the index has " + all.length);
+          "needs " + (len + 4) + " bytes after its length, the index has fewer");
     }
-    int want = ByteBuffer.wrap(all).getInt((int) len);
-    int got = crc(all, 0, (int) len);
-    if (want != got) {
-      throw CorruptBlockException.crcMismatch(block, INDEX, r.start(), what, want, got);
+    int have = crc(body, 0, body.length);
+    if ((int) want != have) {
+      throw CorruptBlockException.crcMismatch(block, INDEX, r.start(), what, (int) want, have);
     }
-    long count = len < 4 ? -1 : ByteBuffer.wrap(all).getInt(0) & 0xFFFF_FFFFL;
+    long count = len < 4 ? -1 : ByteBuffer.wrap(body).getInt(0) & 0xFFFF_FFFFL;
     if (count < 0 || count * 4 + 4 != len) {
       throw new CorruptBlockException(block, INDEX, r.start(), "malformed " + what,
           "length " + len + " does not hold " + count + " entries");
     }
-    return Arrays.copyOf(all, (int) len);
+    return body;
   }
 
   /**
@@ -249,7 +261,8 @@ public final class BucketBlock implements Closeable {
       idx[m++] = i;
     }
     for (Partitioner.Part part : partitioner.partition(starts, ends, m)) {
-      try (RangeStream in = open(indexKey, part.start(), part.end(), INDEX)) {
+      long expected = starts[part.last() - 1] - part.start() + ITEM_SLACK;
+      try (RangeStream in = open(indexKey, part.start(), part.end(), expected, INDEX)) {
         for (int k = part.first(); k < part.last(); k++) {
           long ref = refs[from + idx[k]];
           byte[] body = readSeries(in, ref);
@@ -264,31 +277,33 @@ public final class BucketBlock implements Closeable {
   private byte[] readSeries(RangeStream in, long ref) throws IOException {
     long offset = ref * 16;
     long[] v = new long[1];
-    byte[] all = null;
+    byte[] body = null;
+    long want = -1;
     int lenSize = -1;
-    long len = -1;
     if (in.skipTo(offset)) {
       lenSize = in.uvarint(v);
       if (lenSize > 0) {
-        len = v[0];
-        checkSeriesLength(ref, len);
-        all = in.read((int) len + 4);
+        checkSeriesLength(ref, v[0]);
+        body = new byte[(int) v[0]];
+        if (in.readFully(body, 0, body.length) == body.length) {
+          want = in.readUint32();
+        }
       }
     }
     if (lenSize == -2) {
       throw new CorruptBlockException(block, INDEX, offset, "malformed series entry " + ref, "length overflows 64 bits");
     }
-    if (all == null || all.length < len + 4) {
+    if (body == null || want < 0) {
       // Longer than the estimate (or cut by the part's end): read this entry alone.
-      all = readSeriesExactly(ref);
-      len = all.length - 4;
+      byte[] all = readSeriesExactly(ref);
+      body = Arrays.copyOf(all, all.length - 4);
+      want = ByteBuffer.wrap(all).getInt(body.length) & 0xFFFF_FFFFL;
     }
-    int want = ByteBuffer.wrap(all).getInt((int) len);
-    int got = crc(all, 0, (int) len);
-    if (want != got) {
-      throw CorruptBlockException.crcMismatch(block, INDEX, offset, "series entry " + ref, want, got);
+    int have = crc(body, 0, body.length);
+    if ((int) want != have) {
+      throw CorruptBlockException.crcMismatch(block, INDEX, offset, "series entry " + ref, (int) want, have);
     }
-    return Arrays.copyOf(all, (int) len);
+    return body;
   }
 
   private void checkSeriesLength(long ref, long len) throws CorruptBlockException {
@@ -326,56 +341,78 @@ public final class BucketBlock implements Closeable {
    * result is chunk {@code refs[i]}, not decoded.
    */
   public RawChunk[] chunks(long[] refs, int n) throws IOException {
-    RawChunk[] out = new RawChunk[n];
-    Integer[] order = new Integer[n];
+    // Distinct references in unsigned order (sign bit flipped so a signed sort gives that order).
+    long[] keys = new long[n];
     for (int i = 0; i < n; i++) {
-      order[i] = i;
+      keys[i] = refs[i] ^ Long.MIN_VALUE;
     }
-    Arrays.sort(order, (a, b) -> Long.compareUnsigned(refs[a], refs[b]));
+    Arrays.sort(keys);
+    int u = 0;
+    for (int i = 0; i < n; i++) {
+      if (u == 0 || keys[i] != keys[u - 1]) {
+        keys[u++] = keys[i];
+      }
+    }
+    RawChunk[] distinct = new RawChunk[u];
     int i = 0;
-    while (i < n) {
-      int seg = (int) (refs[order[i]] >>> 32);
+    while (i < u) {
+      int seg = (int) ((keys[i] ^ Long.MIN_VALUE) >>> 32);
       int j = i;
-      while (j < n && (int) (refs[order[j]] >>> 32) == seg) {
+      while (j < u && (int) ((keys[j] ^ Long.MIN_VALUE) >>> 32) == seg) {
         j++;
       }
-      readSegment(seg, refs, order, i, j, out);
+      readSegment(seg, keys, i, j, distinct);
       i = j;
+    }
+    if (u == n && sortedDistinct(refs, n)) {
+      return distinct;
+    }
+    RawChunk[] out = new RawChunk[n];
+    for (int k = 0; k < n; k++) {
+      out[k] = distinct[Arrays.binarySearch(keys, 0, u, refs[k] ^ Long.MIN_VALUE)];
     }
     return out;
   }
 
-  private static String segmentFile(int seg) {
-    return BucketBlocks.CHUNKS_DIR + "/" + String.format("%06d", seg + 1);
+  private static boolean sortedDistinct(long[] refs, int n) {
+    for (int i = 1; i < n; i++) {
+      if (Long.compareUnsigned(refs[i - 1], refs[i]) >= 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
-  private void readSegment(int seg, long[] refs, Integer[] order, int from, int to, RawChunk[] out)
-      throws IOException {
+  private static final String[] SEGMENT_FILES = new String[64];
+
+  static {
+    for (int i = 0; i < SEGMENT_FILES.length; i++) {
+      SEGMENT_FILES[i] = BucketBlocks.CHUNKS_DIR + "/" + String.format("%06d", i + 1);
+    }
+  }
+
+  private static String segmentFile(int seg) {
+    return seg >= 0 && seg < SEGMENT_FILES.length ? SEGMENT_FILES[seg]
+        : BucketBlocks.CHUNKS_DIR + "/" + String.format("%06d", seg + 1);
+  }
+
+  /** Reads the distinct chunks {@code keys[from..to)} (sign-flipped references of one segment, ascending). */
+  private void readSegment(int seg, long[] keys, int from, int to, RawChunk[] out) throws IOException {
     String file = segmentFile(seg);
     String key = block + "/" + file;
     int m = to - from;
     long[] starts = new long[m];
     long[] ends = new long[m];
     for (int k = 0; k < m; k++) {
-      long off = refs[order[from + k]] & 0xFFFF_FFFFL;
+      long off = keys[from + k] & 0xFFFF_FFFFL;
       starts[k] = off;
       ends[k] = off + maxChunkSize;
     }
     for (Partitioner.Part part : partitioner.partition(starts, ends, m)) {
-      try (RangeStream in = open(key, part.start(), part.end(), file)) {
-        RawChunk prev = null;
-        long prevOff = -1;
+      long expected = starts[part.last() - 1] - part.start() + ITEM_SLACK;
+      try (RangeStream in = open(key, part.start(), part.end(), expected, file)) {
         for (int k = part.first(); k < part.last(); k++) {
-          int target = order[from + k];
-          long off = starts[k];
-          if (off == prevOff && prev != null) {
-            out[target] = prev;
-            continue;
-          }
-          RawChunk c = readChunk(in, key, file, off, refs[target]);
-          out[target] = c;
-          prev = c;
-          prevOff = off;
+          out[from + k] = readChunk(in, key, file, starts[k], keys[from + k] ^ Long.MIN_VALUE);
         }
       }
     }
@@ -387,21 +424,28 @@ public final class BucketBlock implements Closeable {
           "reference " + ref + " points into the segment header");
     }
     long[] v = new long[1];
-    byte[] all = null;
     int lenSize = -1;
-    long len = -1;
+    int enc = -1;
+    byte[] data = null;
+    long want = -1;
     if (in.skipTo(off)) {
       lenSize = in.uvarint(v);
       if (lenSize > 0) {
-        len = v[0];
-        checkChunkLength(file, off, len);
-        all = in.read((int) len + 1 + 4);
+        checkChunkLength(file, off, v[0]);
+        enc = in.readByte();
+        if (enc >= 0) {
+          data = new byte[(int) v[0]];
+          if (in.readFully(data, 0, data.length) == data.length) {
+            want = in.readUint32();
+          }
+        }
       }
     }
     if (lenSize == -2) {
       throw new CorruptBlockException(block, file, off, "malformed chunk " + ref, "length overflows 64 bits");
     }
-    if (all == null || all.length < len + 5) {
+    if (data == null || want < 0) {
+      // Longer than the estimate (or cut by the part's end): read this chunk alone.
       try (RangeStream one = open(key, off, off + 10, file)) {
         lenSize = one.uvarint(v);
       }
@@ -409,8 +453,9 @@ public final class BucketBlock implements Closeable {
         throw new CorruptBlockException(block, file, off, "truncated chunk " + ref,
             "the segment ends inside the chunk's length");
       }
-      len = v[0];
+      long len = v[0];
       checkChunkLength(file, off, len);
+      byte[] all;
       try (RangeStream one = open(key, off + lenSize, off + lenSize + len + 5, file)) {
         all = one.read((int) len + 5);
       }
@@ -418,13 +463,18 @@ public final class BucketBlock implements Closeable {
         throw new CorruptBlockException(block, file, off, "truncated chunk " + ref,
             "needs " + (len + 5) + " bytes after its length, the segment has " + all.length);
       }
+      enc = all[0] & 0xFF;
+      data = Arrays.copyOfRange(all, 1, (int) len + 1);
+      want = ByteBuffer.wrap(all).getInt((int) len + 1) & 0xFFFF_FFFFL;
     }
-    int want = ByteBuffer.wrap(all).getInt((int) len + 1);
-    int got = crc(all, 0, (int) len + 1);
-    if (want != got) {
-      throw CorruptBlockException.crcMismatch(block, file, off, "chunk " + ref, want, got);
+    CRC32C c = new CRC32C();
+    c.update(enc);
+    c.update(data, 0, data.length);
+    int have = (int) c.getValue();
+    if ((int) want != have) {
+      throw CorruptBlockException.crcMismatch(block, file, off, "chunk " + ref, (int) want, have);
     }
-    return new RawChunk(all[0], Arrays.copyOfRange(all, 1, (int) len + 1));
+    return new RawChunk((byte) enc, data);
   }
 
   private void checkChunkLength(String file, long off, long len) throws CorruptBlockException {

@@ -19,6 +19,8 @@ import java.util.Arrays;
  */
 public final class SeriesEntry {
   private Labels labels = Labels.EMPTY;
+  private int[] labelRefs = new int[16];
+  private int labelRefCount;
   private long[] mint = new long[8];
   private long[] maxt = new long[8];
   private long[] refs = new long[8];
@@ -29,6 +31,18 @@ public final class SeriesEntry {
    * holder.
    */
   public SeriesEntry decode(byte[] body, IndexHeader header, String block, long ref) throws IOException {
+    decodeRefs(body, block, ref);
+    String[] kv = new String[labelRefCount];
+    header.symbols(labelRefs, 0, labelRefCount, kv, 0);
+    labels = Labels.fromSortedUnsafe(kv);
+    return this;
+  }
+
+  /**
+   * Decodes {@code body} like {@link #decode} but leaves the labels as symbol references ({@link
+   * #labelRef}); {@link #labels} is not updated.
+   */
+  public SeriesEntry decodeRefs(byte[] body, String block, long ref) throws IOException {
     DecodeBuffer b = new DecodeBuffer(body);
     long base = ref * 16;
     try {
@@ -36,12 +50,13 @@ public final class SeriesEntry {
       if (nl > b.remaining()) {
         throw new DecodeException("series claims " + nl + " labels in " + b.remaining() + " bytes", 0);
       }
-      String[] kv = new String[nl * 2];
-      for (int i = 0; i < nl; i++) {
-        kv[2 * i] = header.symbol(b.uvarint32());
-        kv[2 * i + 1] = header.symbol(b.uvarint32());
+      if (nl * 2 > labelRefs.length) {
+        labelRefs = new int[Math.max(nl * 2, labelRefs.length * 2)];
       }
-      labels = Labels.fromSortedUnsafe(kv);
+      for (int i = 0; i < nl * 2; i++) {
+        labelRefs[i] = (int) b.uvarint32();
+      }
+      labelRefCount = nl * 2;
       int nc = b.uvarintInt();
       if (nc > b.remaining()) {
         throw new DecodeException("series claims " + nc + " chunks in " + b.remaining() + " bytes", b.offset());
@@ -79,8 +94,19 @@ public final class SeriesEntry {
     chunks++;
   }
 
+  /** The labels resolved by the last {@link #decode}. */
   public Labels labels() {
     return labels;
+  }
+
+  /** Label names and values as symbol references, alternating name and value: {@code 2 * #labels} of them. */
+  public int labelRefCount() {
+    return labelRefCount;
+  }
+
+  /** Symbol reference {@code i} (name at even, value at odd {@code i}), an unsigned 32-bit number. */
+  public int labelRef(int i) {
+    return labelRefs[i];
   }
 
   public int chunkCount() {

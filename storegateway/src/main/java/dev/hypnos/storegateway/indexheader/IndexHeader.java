@@ -3,7 +3,9 @@ package dev.hypnos.storegateway.indexheader;
 import dev.hypnos.core.index.CorruptBlockException;
 import java.io.Closeable;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -20,6 +22,16 @@ public interface IndexHeader extends Closeable {
   /** The symbol with sequential reference {@code ref}. */
   String symbol(long ref) throws IOException;
 
+  /**
+   * Resolves {@code refs[from..to)} (unsigned 32-bit symbol references) into {@code out[outOff..]}:
+   * one call for a whole series or batch, so that a wrapper takes its lock once.
+   */
+  default void symbols(int[] refs, int from, int to, String[] out, int outOff) throws IOException {
+    for (int i = from; i < to; i++) {
+      out[outOff + i - from] = symbol(refs[i] & 0xFFFF_FFFFL);
+    }
+  }
+
   /** All label names, sorted in Go byte order, without the empty all-postings key. */
   List<String> labelNames() throws IOException;
 
@@ -28,6 +40,23 @@ public interface IndexHeader extends Closeable {
 
   /** The postings range of {@code name=value}, or null when the pair does not occur. */
   @Nullable PostingsRange postingsRange(String name, String value) throws IOException;
+
+  /**
+   * The postings ranges of every value of {@code name} that {@code accept} takes, in value order:
+   * one pass over the name's entries instead of a lookup per value.
+   */
+  default List<PostingsRange> postingsRanges(String name, Predicate<String> accept) throws IOException {
+    List<PostingsRange> out = new ArrayList<>();
+    for (String v : labelValues(name)) {
+      if (accept.test(v)) {
+        PostingsRange r = postingsRange(name, v);
+        if (r != null) {
+          out.add(r);
+        }
+      }
+    }
+    return out;
+  }
 
   /** The postings range of the all-series list (the {@code ("", "")} key). */
   default PostingsRange allPostingsRange() throws IOException {

@@ -375,6 +375,58 @@ public final class IndexHeaderReader implements IndexHeader {
   }
 
   @Override
+  public List<PostingsRange> postingsRanges(String name, java.util.function.Predicate<String> accept)
+      throws CorruptBlockException {
+    NameEntries e = names.get(name);
+    if (e == null || name.isEmpty()) {
+      return List.of();
+    }
+    List<PostingsRange> out = new ArrayList<>();
+    DecodeBuffer b = new DecodeBuffer(table, tableBase);
+    try {
+      b.position(e.positions[0]);
+      String pending = null;
+      long pendingOff = 0;
+      while (b.position() < e.endPos) {
+        b.uvarint();
+        b.skipUvarintBytes();
+        String v = b.uvarintString();
+        long off = b.uvarint();
+        if (pending != null) {
+          out.add(range(name, pending, pendingOff, off, b.offset()));
+          pending = null;
+        }
+        if (accept.test(v)) {
+          pending = v;
+          pendingOff = off;
+        }
+      }
+      if (pending != null) {
+        long end = lastPostingEnd;
+        if (b.remaining() > 0) {
+          b.uvarint();
+          b.skipUvarintBytes();
+          b.skipUvarintBytes();
+          end = b.uvarint();
+        }
+        out.add(range(name, pending, pendingOff, end, b.offset()));
+      }
+    } catch (DecodeException ex) {
+      throw new CorruptBlockException(block, FILE, ex.offset(), "malformed postings offset table reading " + name,
+          String.valueOf(ex.getMessage()), ex);
+    }
+    return out;
+  }
+
+  private PostingsRange range(String name, String value, long off, long end, long at) throws CorruptBlockException {
+    if (end < off) {
+      throw new CorruptBlockException(block, FILE, at, "malformed postings offset table",
+          "postings of " + name + "=" + value + " start at " + off + " but the next list starts at " + end);
+    }
+    return new PostingsRange(name, value, off, end);
+  }
+
+  @Override
   public void close() throws IOException {
     in.close();
   }

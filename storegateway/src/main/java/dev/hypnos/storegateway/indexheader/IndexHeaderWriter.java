@@ -60,7 +60,10 @@ public final class IndexHeaderWriter {
     int indexVersion = head.get(4) & 0xFF;
     if (indexVersion != 2) {
       throw new CorruptBlockException(block, BucketBlocks.INDEX, 4, "unsupported index version",
-          "version byte is " + indexVersion + ", the store gateway reads index format version 2");
+          indexVersion == 1
+              ? "version byte is 1: index format v1 (written by early Prometheus 2.x releases); the store gateway "
+                  + "reads index format version 2, so the block is skipped (rewrite it with a current compactor)"
+              : "version byte is " + indexVersion + ", the store gateway reads index format version 2");
     }
     long tocAt = size - INDEX_TOC_LEN;
     ByteBuffer toc = ByteBuffer.wrap(readRange(bucket, key, tocAt, INDEX_TOC_LEN, block));

@@ -158,6 +158,14 @@ public final class LazyIndexHeader implements IndexHeader {
   }
 
   @Override
+  public void symbols(int[] refs, int from, int to, String[] out, int outOff) throws IOException {
+    use(h -> {
+      h.symbols(refs, from, to, out, outOff);
+      return Boolean.TRUE;
+    });
+  }
+
+  @Override
   public List<String> labelNames() throws IOException {
     return use(IndexHeader::labelNames);
   }
@@ -170,6 +178,12 @@ public final class LazyIndexHeader implements IndexHeader {
   @Override
   public @Nullable PostingsRange postingsRange(String labelName, String value) throws IOException {
     return use(h -> h.postingsRange(labelName, value));
+  }
+
+  @Override
+  public List<PostingsRange> postingsRanges(String labelName, java.util.function.Predicate<String> accept)
+      throws IOException {
+    return use(h -> h.postingsRanges(labelName, accept));
   }
 
   @Override

@@ -102,11 +102,20 @@ class IndexHeaderTest {
         ranges.add(h.allPostingsRange());
         for (String name : h.labelNames()) {
           assertThat(h.labelValues(name)).as("values of %s", name).isEqualTo(full.labelValues(name));
+          List<PostingsRange> each = new ArrayList<>();
+          List<PostingsRange> odd = new ArrayList<>();
           for (String v : h.labelValues(name)) {
             PostingsRange r = h.postingsRange(name, v);
             assertThat(r).as("%s=%s", name, v).isNotNull();
             ranges.add(r);
+            each.add(r);
+            if (v.length() % 2 == 1) {
+              odd.add(r);
+            }
           }
+          // One pass over the name's entries gives the same ranges as a lookup per value.
+          assertThat(h.postingsRanges(name, v -> true)).as("ranges of %s", name).isEqualTo(each);
+          assertThat(h.postingsRanges(name, v -> v.length() % 2 == 1)).isEqualTo(odd);
           assertThat(h.postingsRange(name, "\uffff-absent")).isNull();
           assertThat(h.postingsRange(name, "")).isNull();
         }
@@ -167,6 +176,15 @@ class IndexHeaderTest {
     assertThatThrownBy(() -> IndexHeaderWriter.write(mem, id, out)).isInstanceOf(CorruptBlockException.class);
     assertThat(out).doesNotExist();
     assertThat(out.resolveSibling("index-header.tmp")).doesNotExist();
+    // Index format v1 is not read: the error names the block and the format.
+    byte[] v1 = index.clone();
+    v1[4] = 1;
+    mem.upload(id + "/index", new java.io.ByteArrayInputStream(v1), v1.length);
+    assertThatThrownBy(() -> IndexHeaderWriter.write(mem, id, out))
+        .isInstanceOf(CorruptBlockException.class)
+        .hasMessageContaining(id.toString())
+        .hasMessageContaining("index format v1");
+    assertThat(out).doesNotExist();
   }
 
   /** A clock the test moves. */
