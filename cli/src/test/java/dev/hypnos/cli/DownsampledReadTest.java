@@ -296,7 +296,8 @@ class DownsampledReadTest {
               }
               ChunkData d = c.part(a);
               assertThat(d.encoding()).isEqualTo(ChunkData.Encoding.XOR);
-              assertThat(d.hashMatches()).isTrue();
+              // The store gateway leaves chunk hashes out unless configured to send them (hash 0).
+              assertThat(d.hash() == 0 || d.hashMatches()).as("hash of %s chunk", a).isTrue();
               XorIterator it = new XorIterator().reset(d.array(), d.offset(), d.length());
               while (it.next()) {
                 long w = it.timestamp() - Math.floorMod(it.timestamp(), res);
