@@ -243,6 +243,7 @@ public final class CompactCommand implements Callable<Integer> {
       out.println("compacted " + r.compacted().size() + ", downsampled " + r.downsampled().size()
           + ", marked for deletion " + r.markedForDeletion().size() + ", deleted " + r.deleted().size()
           + (r.markedNoCompact().isEmpty() ? "" : ", marked no-compact " + r.markedNoCompact())
+          + (r.markedNoDownsample().isEmpty() ? "" : ", marked no-downsample " + r.markedNoDownsample())
           + (r.haltedGroups().isEmpty() ? "" : ", halted groups " + r.haltedGroups())
           + (r.failures().isEmpty() ? "" : ", failures " + r.failures().size())
           + (r.stopped() ? ", stopped early" : ""));

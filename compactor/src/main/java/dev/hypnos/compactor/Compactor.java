@@ -60,7 +60,9 @@ import org.jspecify.annotations.Nullable;
  *       group is logged and recorded in {@link Result#failures()}; the other groups go on.
  *   <li>Downsample: raw blocks of at least 40h whose sources no 5m block covers yet become 5m
  *       blocks; 5m blocks of at least 10 days likewise become 1h blocks (no-downsample-marked and
- *       halted-group blocks skipped).
+ *       halted-group blocks skipped). Each downloaded candidate is checked first ({@link
+ *       BlockVerifier}); one with corrupt files or overlapping chunks gets a {@code
+ *       no-downsample-mark.json} and is logged, instead of failing again every iteration.
  *   <li>Retention marks expired blocks; the cleaner deletes marked blocks past the delete delay
  *       (also those whose deletion was interrupted, left without meta.json) and old partial
  *       uploads. This step runs even when a group halted or failed.
@@ -122,13 +124,15 @@ public final class Compactor {
    * @param deleted blocks deleted
    * @param haltedGroups keys of the groups that halted
    * @param markedNoCompact blocks given a no-compact mark (out-of-order chunks, corrupt files)
+   * @param markedNoDownsample downsampling candidates given a no-downsample mark (overlapping
+   *     chunks, corrupt files)
    * @param failures what failed (a group's compaction, a block's downsampling, retention or
    *     deletion), one message each; the rest of the iteration went on
    * @param stopped true when the iteration ended early on a stop request
    */
   public record Result(List<BlockMeta> compacted, List<BlockMeta> downsampled, List<BlockId> markedForDeletion,
-      List<BlockId> deleted, List<String> haltedGroups, List<BlockId> markedNoCompact, List<String> failures,
-      boolean stopped) {
+      List<BlockId> deleted, List<String> haltedGroups, List<BlockId> markedNoCompact,
+      List<BlockId> markedNoDownsample, List<String> failures, boolean stopped) {
     public Result {
       compacted = List.copyOf(compacted);
       downsampled = List.copyOf(downsampled);
@@ -136,6 +140,7 @@ public final class Compactor {
       deleted = List.copyOf(deleted);
       haltedGroups = List.copyOf(haltedGroups);
       markedNoCompact = List.copyOf(markedNoCompact);
+      markedNoDownsample = List.copyOf(markedNoDownsample);
       failures = List.copyOf(failures);
     }
   }
@@ -355,7 +360,7 @@ public final class Compactor {
     }
     metrics.recordIteration(p.compacted.size(), p.downsampled.size(), p.deleted.size(), !p.failures.isEmpty());
     return new Result(p.compacted, p.downsampled, p.marked, p.deleted, List.copyOf(haltedKeys), p.noCompact,
-        p.failures, p.stopped);
+        p.noDownsample, p.failures, p.stopped);
   }
 
   /** What an iteration has done so far. */
@@ -365,6 +370,7 @@ public final class Compactor {
     final List<BlockId> marked = new ArrayList<>();
     final List<BlockId> deleted = new ArrayList<>();
     final List<BlockId> noCompact = new ArrayList<>();
+    final List<BlockId> noDownsample = new ArrayList<>();
     final List<String> failures = new ArrayList<>();
     boolean stopped;
   }
@@ -469,6 +475,32 @@ public final class Compactor {
     }
   }
 
+  /**
+   * What makes a block impossible to downsample, found in the cause chain of a downsampling
+   * failure: corrupt files of that block, or overlapping chunks; null for anything else (a bucket
+   * read failure, say), which may pass and is tried again next iteration.
+   */
+  private static BlockVerifier.@Nullable Problem downsamplingProblem(Throwable t, BlockId block) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof CorruptBlockException cb && cb.block().equals(block.toString())) {
+        return new BlockVerifier.Problem(Marks.REASON_CORRUPTED, cb.getMessage());
+      }
+      if (c instanceof Downsampler.OverlappingChunksException) {
+        return new BlockVerifier.Problem(Marks.REASON_OUT_OF_ORDER_CHUNKS, t.getMessage());
+      }
+    }
+    return null;
+  }
+
+  private void markNoDownsample(BlockId id, long to, BlockVerifier.Problem problem, State s, Progress p)
+      throws IOException {
+    LOG.log(Level.WARNING, "block " + id + " marked no-downsample (" + problem.reason() + ") and left out of"
+        + " downsampling to " + to + " ms: " + problem.details());
+    Marks.markNoDownsample(bucket, id, clock.instant(), problem.reason(), problem.details());
+    s.noDownsample.add(id);
+    p.noDownsample.add(id);
+  }
+
   /** The corruption behind an exception, if any, searching the cause chain. */
   private static @Nullable CorruptBlockException corruption(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
@@ -504,7 +536,13 @@ public final class Compactor {
           Path src = Files.createDirectories(dir.resolve("source"));
           Path out = Files.createDirectories(dir.resolve("out"));
           BlockMerger.Result r;
-          try (BlockReader b = BlockReader.open(BucketBlocks.download(bucket, m.ulid(), src))) {
+          Path local = BucketBlocks.download(bucket, m.ulid(), src);
+          try (BlockReader b = BlockReader.open(local)) {
+            BlockVerifier.Problem problem = BlockVerifier.check(b);
+            if (problem != null) {
+              markNoDownsample(m.ulid(), to, problem, s, p);
+              continue;
+            }
             r = downsampler.downsample(b, to, out, stopRequested);
           }
           checkStop();
@@ -518,6 +556,15 @@ public final class Compactor {
           p.stopped = true;
           return;
         } catch (IOException | RuntimeException e) {
+          BlockVerifier.Problem problem = downsamplingProblem(e, m.ulid());
+          if (problem != null) {
+            try {
+              markNoDownsample(m.ulid(), to, problem, s, p);
+              continue;
+            } catch (IOException markFailure) {
+              e.addSuppressed(markFailure);
+            }
+          }
           String msg = "downsample block " + m.ulid() + " to " + to + " ms: " + e.getMessage();
           LOG.log(Level.ERROR, msg + "; the other blocks go on", e);
           p.failures.add(msg);
