@@ -298,18 +298,31 @@ public final class Compactor {
     Progress p = new Progress();
     State s = sync(now, p.marked);
     Files.createDirectories(options.workDir());
-    Set<String> haltedKeys = new TreeSet<>();
-    for (BlockGroup g : grouper.group(s.active.values())) {
+    List<BlockGroup> groups = grouper.group(s.active.values());
+    Map<String, List<String>> halted = new TreeMap<>();
+    for (BlockGroup g : groups) {
+      if (options.replicaLabels().isEmpty() && g.hasOverlaps()) {
+        List<BlockMeta> ov = overlappingBlocks(g.metas());
+        LOG.log(Level.ERROR, "compaction group " + g.key() + " " + g.labels() + " halted: overlapping blocks "
+            + ov.stream().map(m -> m.ulid() + " [" + m.minTime() + ", " + m.maxTime() + ")").toList()
+            + " and no replica label to deduplicate them; fix the bucket (or give --deduplication.replica-label)");
+        halted.put(g.key(), ov.stream().map(m -> m.ulid().toString()).toList());
+      }
+    }
+    Set<String> haltedKeys = halted.keySet();
+    metrics.setHalted(halted);
+    CompactorMetrics.Todo planned = todo(s, haltedKeys, now);
+    metrics.setTodo(planned);
+    LOG.log(Level.INFO, "compactor iteration: " + s.all.size() + " blocks, " + s.active.size() + " in view, "
+        + groups.size() + " groups (" + haltedKeys.size() + " halted); planned: " + planned.totalCompactions()
+        + " compactions, " + planned.totalDownsamplings() + " downsamplings, " + planned.deletionBlocks()
+        + " deletions");
+    for (BlockGroup g : groups) {
       if (stopRequested.getAsBoolean()) {
         p.stopped = true;
         break;
       }
-      if (options.replicaLabels().isEmpty() && g.hasOverlaps()) {
-        List<BlockMeta> ov = Planner.overlapping(g.metas());
-        LOG.log(Level.ERROR, "compaction group " + g.key() + " " + g.labels() + " halted: overlapping blocks "
-            + ov.stream().map(m -> m.ulid() + " [" + m.minTime() + ", " + m.maxTime() + ")").toList()
-            + " and no replica label to deduplicate them; fix the bucket (or give --deduplication.replica-label)");
-        haltedKeys.add(g.key());
+      if (haltedKeys.contains(g.key())) {
         continue;
       }
       try {
@@ -327,7 +340,6 @@ public final class Compactor {
     if (options.downsampling() && !p.stopped) {
       downsample(s, haltedKeys, p);
     }
-    metrics.setHalted(haltedKeys);
     // Retention and cleanup run whatever happened above, unless a stop was requested.
     if (!p.stopped && !stopRequested.getAsBoolean()) {
       try {
@@ -338,8 +350,15 @@ public final class Compactor {
           }
         }
         List<BlockId> expired = options.retention().apply(bucket, live, s.marked, now);
+        for (BlockId id : expired) {
+          BlockMeta m = s.all.get(id);
+          LOG.log(Level.INFO, "block " + id + " [" + m.minTime() + ", " + m.maxTime() + ") of resolution "
+              + m.resolution() + " ms exceeds its retention of " + options.retention().of(m.resolution())
+              + "; marked for deletion");
+        }
         p.marked.addAll(expired);
         s.marked.addAll(expired);
+        expired.forEach(s.active::remove);
       } catch (IOException | RuntimeException e) {
         p.failures.add("apply retention: " + e.getMessage());
         LOG.log(Level.ERROR, "apply retention: " + e.getMessage(), e);
@@ -347,20 +366,148 @@ public final class Compactor {
       try {
         TreeSet<BlockId> toDelete = new TreeSet<>(s.marked);
         toDelete.addAll(s.partialMarked);
-        p.deleted.addAll(options.cleaner().deleteMarked(bucket, List.copyOf(toDelete), now));
+        for (BlockId id : options.cleaner().deleteMarked(bucket, List.copyOf(toDelete), now)) {
+          LOG.log(Level.INFO, "deleted block " + id + ": its deletion mark is older than the delete delay of "
+              + options.cleaner().deleteDelay());
+          p.deleted.add(id);
+        }
         List<BlockId> unmarkedPartial = new ArrayList<>(s.partial);
         unmarkedPartial.removeAll(s.partialMarked);
-        p.deleted.addAll(options.cleaner().deletePartial(bucket, unmarkedPartial, now));
+        for (BlockId id : options.cleaner().deletePartial(bucket, unmarkedPartial, now)) {
+          LOG.log(Level.INFO, "deleted partial upload " + id + ": no meta.json, and older than "
+              + options.cleaner().partialAge());
+          p.deleted.add(id);
+        }
       } catch (IOException | RuntimeException e) {
         p.failures.add("delete blocks: " + e.getMessage());
         LOG.log(Level.ERROR, "delete blocks: " + e.getMessage(), e);
+      } finally {
+        for (BlockId id : p.deleted) {
+          s.all.remove(id);
+          s.active.remove(id);
+          s.marked.remove(id);
+          s.partial.remove(id);
+          s.partialMarked.remove(id);
+        }
       }
     } else {
       p.stopped = true;
     }
+    CompactorMetrics.Todo left = todo(s, haltedKeys, now);
+    metrics.setTodo(left);
     metrics.recordIteration(p.compacted.size(), p.downsampled.size(), p.deleted.size(), !p.failures.isEmpty());
+    LOG.log(Level.INFO, "compactor iteration " + (p.stopped ? "stopped" : "done") + ": compacted "
+        + p.compacted.size() + ", downsampled " + p.downsampled.size() + ", marked for deletion " + p.marked.size()
+        + ", deleted " + p.deleted.size() + ", failures " + p.failures.size() + "; left: " + left.totalCompactions()
+        + " compactions, " + left.totalDownsamplings() + " downsamplings, " + left.deletionBlocks() + " deletions");
     return new Result(p.compacted, p.downsampled, p.marked, p.deleted, List.copyOf(haltedKeys), p.noCompact,
         p.noDownsample, p.failures, p.stopped);
+  }
+
+  /** Every block of a group (sorted by minTime) whose time range overlaps another's. */
+  static List<BlockMeta> overlappingBlocks(List<BlockMeta> metasByMinTime) {
+    List<BlockMeta> out = new ArrayList<>();
+    for (int i = 0; i < metasByMinTime.size(); i++) {
+      BlockMeta a = metasByMinTime.get(i);
+      for (int j = 0; j < metasByMinTime.size(); j++) {
+        BlockMeta b = metasByMinTime.get(j);
+        if (i != j && a.minTime() < b.maxTime() && b.minTime() < a.maxTime()) {
+          out.add(a);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The work the bucket holds for the compactor as of {@code s}: the planner run over each group
+   * that is not halted, replacing each plan by the block it would make, until it finds nothing;
+   * the downsampling candidates; and the blocks to delete.
+   */
+  private CompactorMetrics.Todo todo(State s, Set<String> haltedKeys, Instant now) {
+    Map<String, Integer> compactions = new HashMap<>();
+    Map<String, Integer> blocks = new HashMap<>();
+    java.util.SplittableRandom ids = new java.util.SplittableRandom(0);
+    for (BlockGroup g : grouper.group(s.active.values())) {
+      if (haltedKeys.contains(g.key()) || (options.replicaLabels().isEmpty() && g.hasOverlaps())) {
+        continue;
+      }
+      List<BlockMeta> metas = new ArrayList<>(g.metas());
+      int n = 0;
+      int b = 0;
+      for (int guard = 0; guard < 100_000; guard++) {
+        List<BlockMeta> plan = planner.plan(metas, s.noCompact);
+        if (plan.isEmpty()) {
+          break;
+        }
+        n++;
+        b += plan.size();
+        metas.removeAll(plan);
+        metas.add(wouldMake(plan, ids));
+        metas.sort(java.util.Comparator.comparingLong(BlockMeta::minTime).thenComparing(BlockMeta::ulid));
+      }
+      compactions.put(g.key(), n);
+      blocks.put(g.key(), b);
+    }
+    Map<String, Integer> downsamplings = new HashMap<>();
+    for (long from : new long[] {Downsampler.RES_RAW, Downsampler.RES_5M}) {
+      Set<BlockId> covered = coveredAt(s, Downsampler.nextResolution(from));
+      for (BlockMeta m : s.active.values()) {
+        if (downsampleCandidate(m, from, covered, s, haltedKeys)) {
+          downsamplings.merge(grouper.keyOf(m), 1, Integer::sum);
+        }
+      }
+    }
+    Set<BlockId> deletions = new HashSet<>(s.marked);
+    deletions.addAll(s.partialMarked);
+    for (BlockId id : s.partial) {
+      if (now.toEpochMilli() - id.timestamp() > options.cleaner().partialAge().toMillis()) {
+        deletions.add(id);
+      }
+    }
+    for (BlockMeta m : s.all.values()) {
+      if (options.retention().expired(m, now)) {
+        deletions.add(m.ulid());
+      }
+    }
+    return new CompactorMetrics.Todo(CompactorMetrics.positive(compactions), CompactorMetrics.positive(blocks),
+        CompactorMetrics.positive(downsamplings), deletions.size());
+  }
+
+  /** A stand-in for the block a compaction of {@code plan} would make, for planning ahead. */
+  private static BlockMeta wouldMake(List<BlockMeta> plan, RandomGenerator ids) {
+    long min = Long.MAX_VALUE;
+    long max = Long.MIN_VALUE;
+    long ulidTime = 0;
+    int level = 0;
+    Set<BlockId> srcs = new TreeSet<>();
+    for (BlockMeta m : plan) {
+      min = Math.min(min, m.minTime());
+      max = Math.max(max, m.maxTime());
+      ulidTime = Math.max(ulidTime, m.ulid().timestamp());
+      level = Math.max(level, m.compaction().level());
+      srcs.addAll(sources(m));
+    }
+    return new BlockMeta(BlockId.of(ulidTime, ids), min, max, null,
+        new BlockMeta.Compaction(level + 1, List.copyOf(srcs), false, List.of(), false, List.of()), 1,
+        plan.get(0).thanos());
+  }
+
+  /** Sources of the blocks of resolution {@code to} that are not marked for deletion. */
+  private static Set<BlockId> coveredAt(State s, long to) {
+    Set<BlockId> covered = new HashSet<>();
+    for (BlockMeta m : s.all.values()) {
+      if (m.resolution() == to && !s.marked.contains(m.ulid())) {
+        covered.addAll(sources(m));
+      }
+    }
+    return covered;
+  }
+
+  private boolean downsampleCandidate(BlockMeta m, long from, Set<BlockId> covered, State s, Set<String> haltedKeys) {
+    return m.resolution() == from && !s.noDownsample.contains(m.ulid()) && !haltedKeys.contains(grouper.keyOf(m))
+        && Downsampler.longEnough(m) && !covered.containsAll(sources(m));
   }
 
   /** What an iteration has done so far. */
@@ -397,6 +544,9 @@ public final class Compactor {
       if (plan.isEmpty()) {
         return;
       }
+      LOG.log(Level.INFO, "compacting " + plan.size() + " blocks " + plan.stream().map(BlockMeta::ulid).toList()
+          + " of group " + group.key() + " into [" + plan.get(0).minTime() + ", "
+          + plan.stream().mapToLong(BlockMeta::maxTime).max().orElseThrow() + ")");
       Path dir = options.workDir().resolve(group.key().replace('@', '-'));
       IoUtil.deleteTree(dir);
       Path src = Files.createDirectories(dir.resolve("sources"));
@@ -515,21 +665,17 @@ public final class Compactor {
     for (long from : new long[] {Downsampler.RES_RAW, Downsampler.RES_5M}) {
       long to = Downsampler.nextResolution(from);
       // Sources already covered at the target resolution.
-      Set<BlockId> covered = new HashSet<>();
-      for (BlockMeta m : s.all.values()) {
-        if (m.resolution() == to && !s.marked.contains(m.ulid())) {
-          covered.addAll(sources(m));
-        }
-      }
+      Set<BlockId> covered = coveredAt(s, to);
       for (BlockMeta m : List.copyOf(s.active.values())) {
-        if (m.resolution() != from || s.noDownsample.contains(m.ulid()) || haltedKeys.contains(grouper.keyOf(m))
-            || !Downsampler.longEnough(m) || covered.containsAll(sources(m))) {
+        if (!downsampleCandidate(m, from, covered, s, haltedKeys)) {
           continue;
         }
         if (stopRequested.getAsBoolean()) {
           p.stopped = true;
           return;
         }
+        LOG.log(Level.INFO, "downsampling block " + m.ulid() + " [" + m.minTime() + ", " + m.maxTime() + ") of group "
+            + grouper.keyOf(m) + " from " + from + " ms to " + to + " ms");
         Path dir = options.workDir().resolve("downsample-" + m.ulid());
         try {
           IoUtil.deleteTree(dir);

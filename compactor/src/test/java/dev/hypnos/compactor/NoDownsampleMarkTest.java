@@ -46,10 +46,14 @@ class NoDownsampleMarkTest {
   static final long START = 1_700_006_400_000L;
   @TempDir Path tmp;
 
-  /** A raw 42h block of three series at 60 s with the given external labels. */
   Path rawBlock(String cluster, int seed) throws IOException {
-    BlockId id = BlockId.of(START + 42 * H, new SplittableRandom(seed));
-    int n = 42 * 60;
+    return rawBlock(tmp, cluster, seed, 42);
+  }
+
+  /** A raw block of {@code hours} from {@link #START} of three series at 60 s with the given external labels. */
+  static Path rawBlock(Path tmp, String cluster, int seed, int hours) throws IOException {
+    BlockId id = BlockId.of(START + hours * H, new SplittableRandom(seed));
+    int n = hours * 60;
     long[] ts = new long[n];
     for (int i = 0; i < n; i++) {
       ts[i] = START + i * 60_000L;
@@ -63,7 +67,7 @@ class NoDownsampleMarkTest {
         }
         w.addSeries(Labels.of("__name__", "requests_total", "instance", "i" + s), new DownsamplerTest.ArrayIterator(ts, vs));
       }
-      w.commit(START, START + 42 * H, new BlockMeta.Compaction(1, List.of(id), false, List.of(), false, List.of()),
+      w.commit(START, START + hours * H, new BlockMeta.Compaction(1, List.of(id), false, List.of(), false, List.of()),
           BlockMeta.Thanos.of(Map.of("cluster", cluster), 0, "sidecar"));
       return w.finalDir();
     }
