@@ -367,6 +367,38 @@ class CompactorTest {
   }
 
   @Test
+  void tenDaysOfRawDataBecomeFiveMinuteAndOneHourBlocksAndShortBlocksStayRaw() throws IOException {
+    Bucket bucket = new FilesystemBucket(Files.createDirectories(tmp.resolve("bucket-levels-ds")));
+    BlockMeta tenDays = BlockUploader.upload(bucket, NoDownsampleMarkTest.rawBlock(tmp.resolve("ds-10d"), "ten", 31, 240));
+    BlockMeta short39 = BlockUploader.upload(bucket, NoDownsampleMarkTest.rawBlock(tmp.resolve("ds-39h"), "short", 32, 39));
+    BlockMeta just40 = BlockUploader.upload(bucket, NoDownsampleMarkTest.rawBlock(tmp.resolve("ds-40h"), "forty", 33, 40));
+    TestClock clock = new TestClock(Instant.ofEpochMilli(NoDownsampleMarkTest.START + 300 * H));
+    Compactor c = new Compactor(bucket, clock, new SplittableRandom(30), options(tmp.resolve("work-ds"), Retention.FOREVER),
+        new CompactorMetrics());
+    Compactor.Result r = c.runOnce();
+    assertThat(r.failures()).isEmpty();
+    assertThat(r.compacted()).isEmpty();
+    // The 10-day raw block goes to 5m, and that 5m block (10 days) on to 1h, in the same
+    // iteration; the 40h block to 5m only; the 39h block stays raw.
+    Map<String, List<Long>> made = new java.util.TreeMap<>();
+    for (BlockMeta m : r.downsampled()) {
+      made.computeIfAbsent(m.thanos().labels().get("cluster"), k -> new ArrayList<>()).add(m.resolution());
+      BlockMeta stored = BucketBlocks.readMeta(bucket, m.ulid());
+      assertThat(stored.resolution()).isEqualTo(m.resolution());
+      assertThat(stored.thanos().source()).isEqualTo("compactor");
+    }
+    assertThat(made).isEqualTo(Map.of("ten", List.of(Downsampler.RES_5M, Downsampler.RES_1H),
+        "forty", List.of(Downsampler.RES_5M)));
+    for (BlockMeta m : r.downsampled()) {
+      BlockId src = m.thanos().labels().get("cluster").equals("ten") ? tenDays.ulid() : just40.ulid();
+      assertThat(m.compaction().sources()).containsExactly(src);
+    }
+    assertThat(short39.maxTime() - short39.minTime()).isLessThan(Downsampler.RANGE_FOR_5M);
+    // The next iteration finds nothing more to downsample.
+    assertThat(c.runOnce().downsampled()).isEmpty();
+  }
+
+  @Test
   void plannedCompactionsWalkUpTheLevels() throws IOException {
     // Only meta.json of 14 days of 2h blocks and one newer block; the iteration is stopped at once,
     // so the metrics show the plan: 42 compactions to 8h, 7 to 2d, 1 to 14d.
