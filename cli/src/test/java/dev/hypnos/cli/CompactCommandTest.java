@@ -55,6 +55,37 @@ class CompactCommandTest {
   }
 
   @Test
+  void retentionFlagsApplyPerResolution() throws Exception {
+    // Three blocks (meta.json only: nothing to compact or downsample) that ended ten days ago, at
+    // raw, 5m and 1h resolution; retention raw 1d, 5m 30d, 1h 5d marks the raw and the 1h block.
+    Path root = Files.createDirectories(tmp.resolve("bucket-retention"));
+    FilesystemBucket bucket = new FilesystemBucket(root);
+    long end = (System.currentTimeMillis() / 7_200_000L) * 7_200_000L - Duration.ofDays(10).toMillis();
+    java.util.Map<Long, BlockId> ids = new java.util.TreeMap<>();
+    for (long res : new long[] {0, 300_000, 3_600_000}) {
+      BlockId id = BlockId.of(end, new SplittableRandom(res));
+      BlockMeta m = new BlockMeta(id, end - 7_200_000L, end, null,
+          new BlockMeta.Compaction(1, List.of(id), false, List.of(), false, List.of()), 1,
+          BlockMeta.Thanos.of(java.util.Map.of("cluster", "r" + res), res, "compactor"));
+      byte[] json = BlockMetaJson.toBytes(m);
+      bucket.upload(id + "/meta.json", new ByteArrayInputStream(json), json.length);
+      ids.put(res, id);
+    }
+    StringWriter out = new StringWriter();
+    CommandLine cl = new CommandLine(new CompactCommand());
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(new StringWriter(), true));
+    int code = cl.execute("--objstore.config=type: FILESYSTEM\nconfig:\n  directory: " + root,
+        "--data-dir=" + tmp.resolve("data-retention"), "--http-address=127.0.0.1:0",
+        "--retention.resolution-raw=1d", "--retention.resolution-5m=30d", "--retention.resolution-1h=5d");
+    assertThat(code).as(out.toString()).isZero();
+    assertThat(out.toString()).contains("marked for deletion 2");
+    assertThat(bucket.exists(ids.get(0L) + "/deletion-mark.json")).isTrue();
+    assertThat(bucket.exists(ids.get(300_000L) + "/deletion-mark.json")).isFalse();
+    assertThat(bucket.exists(ids.get(3_600_000L) + "/deletion-mark.json")).isTrue();
+  }
+
+  @Test
   void waitModeServesMetricsAndProbesUntilStopped() throws Exception {
     Path root = Files.createDirectories(tmp.resolve("bucket2"));
     // Two overlapping blocks (meta.json only: a halted group is never downloaded) without a replica label.
