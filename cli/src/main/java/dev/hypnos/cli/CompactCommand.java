@@ -143,9 +143,49 @@ public final class CompactCommand implements Callable<Integer> {
         .help("1 if a compaction group halted on an unsafe condition (e.g. overlapping blocks) in the last iteration.")
         .callback(cb -> cb.call(metrics.halted()))
         .register(registry);
+    GaugeWithCallback.builder().name("hypnos_compact_group_halted").labelNames("group")
+        .help("1 for each compaction group halted in the last iteration.")
+        .callback(cb -> metrics.haltedBlocks().keySet().forEach(g -> cb.call(1, g)))
+        .register(registry);
+    GaugeWithCallback.builder().name("hypnos_compact_halted_block").labelNames("group", "block")
+        .help("1 for each overlapping block that halted its compaction group in the last iteration.")
+        .callback(cb -> metrics.haltedBlocks().forEach((g, blocks) -> blocks.forEach(b -> cb.call(1, g, b))))
+        .register(registry);
+    GaugeWithCallback.builder().name("hypnos_compact_todo_compactions").labelNames("group")
+        .help("Compactions planned for a group, as of the last start or end of an iteration.")
+        .callback(cb -> metrics.todo().compactions().forEach((g, n) -> cb.call(n, g)))
+        .register(registry);
+    GaugeWithCallback.builder().name("hypnos_compact_todo_compaction_blocks").labelNames("group")
+        .help("Blocks planned to be compacted in a group, as of the last start or end of an iteration.")
+        .callback(cb -> metrics.todo().compactionBlocks().forEach((g, n) -> cb.call(n, g)))
+        .register(registry);
+    GaugeWithCallback.builder().name("hypnos_compact_todo_downsample_blocks").labelNames("group")
+        .help("Blocks planned to be downsampled in a group, as of the last start or end of an iteration.")
+        .callback(cb -> metrics.todo().downsampleBlocks().forEach((g, n) -> cb.call(n, g)))
+        .register(registry);
+    GaugeWithCallback.builder().name("hypnos_compact_todo_deletion_blocks")
+        .help("Blocks to be deleted: marked, expired by retention, or old partial uploads.")
+        .callback(cb -> cb.call(metrics.todo().deletionBlocks()))
+        .register(registry);
     CounterWithCallback.builder().name("hypnos_compact_iterations")
         .help("Compactor iterations run.")
         .callback(cb -> cb.call(metrics.iterations()))
+        .register(registry);
+    CounterWithCallback.builder().name("hypnos_compact_iterations_failed")
+        .help("Compactor iterations in which something failed.")
+        .callback(cb -> cb.call(metrics.failedIterations()))
+        .register(registry);
+    CounterWithCallback.builder().name("hypnos_compact_blocks_compacted")
+        .help("Blocks made by compaction.")
+        .callback(cb -> cb.call(metrics.blocksCompacted()))
+        .register(registry);
+    CounterWithCallback.builder().name("hypnos_compact_blocks_downsampled")
+        .help("Blocks made by downsampling.")
+        .callback(cb -> cb.call(metrics.blocksDownsampled()))
+        .register(registry);
+    CounterWithCallback.builder().name("hypnos_compact_blocks_deleted")
+        .help("Blocks deleted from the bucket.")
+        .callback(cb -> cb.call(metrics.blocksDeleted()))
         .register(registry);
     return registry;
   }
@@ -243,6 +283,7 @@ public final class CompactCommand implements Callable<Integer> {
       out.println("compacted " + r.compacted().size() + ", downsampled " + r.downsampled().size()
           + ", marked for deletion " + r.markedForDeletion().size() + ", deleted " + r.deleted().size()
           + (r.markedNoCompact().isEmpty() ? "" : ", marked no-compact " + r.markedNoCompact())
+          + (r.markedNoDownsample().isEmpty() ? "" : ", marked no-downsample " + r.markedNoDownsample())
           + (r.haltedGroups().isEmpty() ? "" : ", halted groups " + r.haltedGroups())
           + (r.failures().isEmpty() ? "" : ", failures " + r.failures().size())
           + (r.stopped() ? ", stopped early" : ""));

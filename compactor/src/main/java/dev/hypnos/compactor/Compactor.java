@@ -60,7 +60,9 @@ import org.jspecify.annotations.Nullable;
  *       group is logged and recorded in {@link Result#failures()}; the other groups go on.
  *   <li>Downsample: raw blocks of at least 40h whose sources no 5m block covers yet become 5m
  *       blocks; 5m blocks of at least 10 days likewise become 1h blocks (no-downsample-marked and
- *       halted-group blocks skipped).
+ *       halted-group blocks skipped). Each downloaded candidate is checked first ({@link
+ *       BlockVerifier}); one with corrupt files or overlapping chunks gets a {@code
+ *       no-downsample-mark.json} and is logged, instead of failing again every iteration.
  *   <li>Retention marks expired blocks; the cleaner deletes marked blocks past the delete delay
  *       (also those whose deletion was interrupted, left without meta.json) and old partial
  *       uploads. This step runs even when a group halted or failed.
@@ -122,13 +124,15 @@ public final class Compactor {
    * @param deleted blocks deleted
    * @param haltedGroups keys of the groups that halted
    * @param markedNoCompact blocks given a no-compact mark (out-of-order chunks, corrupt files)
+   * @param markedNoDownsample downsampling candidates given a no-downsample mark (overlapping
+   *     chunks, corrupt files)
    * @param failures what failed (a group's compaction, a block's downsampling, retention or
    *     deletion), one message each; the rest of the iteration went on
    * @param stopped true when the iteration ended early on a stop request
    */
   public record Result(List<BlockMeta> compacted, List<BlockMeta> downsampled, List<BlockId> markedForDeletion,
-      List<BlockId> deleted, List<String> haltedGroups, List<BlockId> markedNoCompact, List<String> failures,
-      boolean stopped) {
+      List<BlockId> deleted, List<String> haltedGroups, List<BlockId> markedNoCompact,
+      List<BlockId> markedNoDownsample, List<String> failures, boolean stopped) {
     public Result {
       compacted = List.copyOf(compacted);
       downsampled = List.copyOf(downsampled);
@@ -136,6 +140,7 @@ public final class Compactor {
       deleted = List.copyOf(deleted);
       haltedGroups = List.copyOf(haltedGroups);
       markedNoCompact = List.copyOf(markedNoCompact);
+      markedNoDownsample = List.copyOf(markedNoDownsample);
       failures = List.copyOf(failures);
     }
   }
@@ -293,18 +298,31 @@ public final class Compactor {
     Progress p = new Progress();
     State s = sync(now, p.marked);
     Files.createDirectories(options.workDir());
-    Set<String> haltedKeys = new TreeSet<>();
-    for (BlockGroup g : grouper.group(s.active.values())) {
+    List<BlockGroup> groups = grouper.group(s.active.values());
+    Map<String, List<String>> halted = new TreeMap<>();
+    for (BlockGroup g : groups) {
+      if (options.replicaLabels().isEmpty() && g.hasOverlaps()) {
+        List<BlockMeta> ov = overlappingBlocks(g.metas());
+        LOG.log(Level.ERROR, "compaction group " + g.key() + " " + g.labels() + " halted: overlapping blocks "
+            + ov.stream().map(m -> m.ulid() + " [" + m.minTime() + ", " + m.maxTime() + ")").toList()
+            + " and no replica label to deduplicate them; fix the bucket (or give --deduplication.replica-label)");
+        halted.put(g.key(), ov.stream().map(m -> m.ulid().toString()).toList());
+      }
+    }
+    Set<String> haltedKeys = halted.keySet();
+    metrics.setHalted(halted);
+    CompactorMetrics.Todo planned = todo(s, haltedKeys, now);
+    metrics.setTodo(planned);
+    LOG.log(Level.INFO, "compactor iteration: " + s.all.size() + " blocks, " + s.active.size() + " in view, "
+        + groups.size() + " groups (" + haltedKeys.size() + " halted); planned: " + planned.totalCompactions()
+        + " compactions, " + planned.totalDownsamplings() + " downsamplings, " + planned.deletionBlocks()
+        + " deletions");
+    for (BlockGroup g : groups) {
       if (stopRequested.getAsBoolean()) {
         p.stopped = true;
         break;
       }
-      if (options.replicaLabels().isEmpty() && g.hasOverlaps()) {
-        List<BlockMeta> ov = Planner.overlapping(g.metas());
-        LOG.log(Level.ERROR, "compaction group " + g.key() + " " + g.labels() + " halted: overlapping blocks "
-            + ov.stream().map(m -> m.ulid() + " [" + m.minTime() + ", " + m.maxTime() + ")").toList()
-            + " and no replica label to deduplicate them; fix the bucket (or give --deduplication.replica-label)");
-        haltedKeys.add(g.key());
+      if (haltedKeys.contains(g.key())) {
         continue;
       }
       try {
@@ -322,7 +340,6 @@ public final class Compactor {
     if (options.downsampling() && !p.stopped) {
       downsample(s, haltedKeys, p);
     }
-    metrics.setHalted(haltedKeys);
     // Retention and cleanup run whatever happened above, unless a stop was requested.
     if (!p.stopped && !stopRequested.getAsBoolean()) {
       try {
@@ -333,8 +350,15 @@ public final class Compactor {
           }
         }
         List<BlockId> expired = options.retention().apply(bucket, live, s.marked, now);
+        for (BlockId id : expired) {
+          BlockMeta m = s.all.get(id);
+          LOG.log(Level.INFO, "block " + id + " [" + m.minTime() + ", " + m.maxTime() + ") of resolution "
+              + m.resolution() + " ms exceeds its retention of " + options.retention().of(m.resolution())
+              + "; marked for deletion");
+        }
         p.marked.addAll(expired);
         s.marked.addAll(expired);
+        expired.forEach(s.active::remove);
       } catch (IOException | RuntimeException e) {
         p.failures.add("apply retention: " + e.getMessage());
         LOG.log(Level.ERROR, "apply retention: " + e.getMessage(), e);
@@ -342,20 +366,148 @@ public final class Compactor {
       try {
         TreeSet<BlockId> toDelete = new TreeSet<>(s.marked);
         toDelete.addAll(s.partialMarked);
-        p.deleted.addAll(options.cleaner().deleteMarked(bucket, List.copyOf(toDelete), now));
+        for (BlockId id : options.cleaner().deleteMarked(bucket, List.copyOf(toDelete), now)) {
+          LOG.log(Level.INFO, "deleted block " + id + ": its deletion mark is older than the delete delay of "
+              + options.cleaner().deleteDelay());
+          p.deleted.add(id);
+        }
         List<BlockId> unmarkedPartial = new ArrayList<>(s.partial);
         unmarkedPartial.removeAll(s.partialMarked);
-        p.deleted.addAll(options.cleaner().deletePartial(bucket, unmarkedPartial, now));
+        for (BlockId id : options.cleaner().deletePartial(bucket, unmarkedPartial, now)) {
+          LOG.log(Level.INFO, "deleted partial upload " + id + ": no meta.json, and older than "
+              + options.cleaner().partialAge());
+          p.deleted.add(id);
+        }
       } catch (IOException | RuntimeException e) {
         p.failures.add("delete blocks: " + e.getMessage());
         LOG.log(Level.ERROR, "delete blocks: " + e.getMessage(), e);
+      } finally {
+        for (BlockId id : p.deleted) {
+          s.all.remove(id);
+          s.active.remove(id);
+          s.marked.remove(id);
+          s.partial.remove(id);
+          s.partialMarked.remove(id);
+        }
       }
     } else {
       p.stopped = true;
     }
+    CompactorMetrics.Todo left = todo(s, haltedKeys, now);
+    metrics.setTodo(left);
     metrics.recordIteration(p.compacted.size(), p.downsampled.size(), p.deleted.size(), !p.failures.isEmpty());
+    LOG.log(Level.INFO, "compactor iteration " + (p.stopped ? "stopped" : "done") + ": compacted "
+        + p.compacted.size() + ", downsampled " + p.downsampled.size() + ", marked for deletion " + p.marked.size()
+        + ", deleted " + p.deleted.size() + ", failures " + p.failures.size() + "; left: " + left.totalCompactions()
+        + " compactions, " + left.totalDownsamplings() + " downsamplings, " + left.deletionBlocks() + " deletions");
     return new Result(p.compacted, p.downsampled, p.marked, p.deleted, List.copyOf(haltedKeys), p.noCompact,
-        p.failures, p.stopped);
+        p.noDownsample, p.failures, p.stopped);
+  }
+
+  /** Every block of a group (sorted by minTime) whose time range overlaps another's. */
+  static List<BlockMeta> overlappingBlocks(List<BlockMeta> metasByMinTime) {
+    List<BlockMeta> out = new ArrayList<>();
+    for (int i = 0; i < metasByMinTime.size(); i++) {
+      BlockMeta a = metasByMinTime.get(i);
+      for (int j = 0; j < metasByMinTime.size(); j++) {
+        BlockMeta b = metasByMinTime.get(j);
+        if (i != j && a.minTime() < b.maxTime() && b.minTime() < a.maxTime()) {
+          out.add(a);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The work the bucket holds for the compactor as of {@code s}: the planner run over each group
+   * that is not halted, replacing each plan by the block it would make, until it finds nothing;
+   * the downsampling candidates; and the blocks to delete.
+   */
+  private CompactorMetrics.Todo todo(State s, Set<String> haltedKeys, Instant now) {
+    Map<String, Integer> compactions = new HashMap<>();
+    Map<String, Integer> blocks = new HashMap<>();
+    java.util.SplittableRandom ids = new java.util.SplittableRandom(0);
+    for (BlockGroup g : grouper.group(s.active.values())) {
+      if (haltedKeys.contains(g.key()) || (options.replicaLabels().isEmpty() && g.hasOverlaps())) {
+        continue;
+      }
+      List<BlockMeta> metas = new ArrayList<>(g.metas());
+      int n = 0;
+      int b = 0;
+      for (int guard = 0; guard < 100_000; guard++) {
+        List<BlockMeta> plan = planner.plan(metas, s.noCompact);
+        if (plan.isEmpty()) {
+          break;
+        }
+        n++;
+        b += plan.size();
+        metas.removeAll(plan);
+        metas.add(wouldMake(plan, ids));
+        metas.sort(java.util.Comparator.comparingLong(BlockMeta::minTime).thenComparing(BlockMeta::ulid));
+      }
+      compactions.put(g.key(), n);
+      blocks.put(g.key(), b);
+    }
+    Map<String, Integer> downsamplings = new HashMap<>();
+    for (long from : new long[] {Downsampler.RES_RAW, Downsampler.RES_5M}) {
+      Set<BlockId> covered = coveredAt(s, Downsampler.nextResolution(from));
+      for (BlockMeta m : s.active.values()) {
+        if (downsampleCandidate(m, from, covered, s, haltedKeys)) {
+          downsamplings.merge(grouper.keyOf(m), 1, Integer::sum);
+        }
+      }
+    }
+    Set<BlockId> deletions = new HashSet<>(s.marked);
+    deletions.addAll(s.partialMarked);
+    for (BlockId id : s.partial) {
+      if (now.toEpochMilli() - id.timestamp() > options.cleaner().partialAge().toMillis()) {
+        deletions.add(id);
+      }
+    }
+    for (BlockMeta m : s.all.values()) {
+      if (options.retention().expired(m, now)) {
+        deletions.add(m.ulid());
+      }
+    }
+    return new CompactorMetrics.Todo(CompactorMetrics.positive(compactions), CompactorMetrics.positive(blocks),
+        CompactorMetrics.positive(downsamplings), deletions.size());
+  }
+
+  /** A stand-in for the block a compaction of {@code plan} would make, for planning ahead. */
+  private static BlockMeta wouldMake(List<BlockMeta> plan, RandomGenerator ids) {
+    long min = Long.MAX_VALUE;
+    long max = Long.MIN_VALUE;
+    long ulidTime = 0;
+    int level = 0;
+    Set<BlockId> srcs = new TreeSet<>();
+    for (BlockMeta m : plan) {
+      min = Math.min(min, m.minTime());
+      max = Math.max(max, m.maxTime());
+      ulidTime = Math.max(ulidTime, m.ulid().timestamp());
+      level = Math.max(level, m.compaction().level());
+      srcs.addAll(sources(m));
+    }
+    return new BlockMeta(BlockId.of(ulidTime, ids), min, max, null,
+        new BlockMeta.Compaction(level + 1, List.copyOf(srcs), false, List.of(), false, List.of()), 1,
+        plan.get(0).thanos());
+  }
+
+  /** Sources of the blocks of resolution {@code to} that are not marked for deletion. */
+  private static Set<BlockId> coveredAt(State s, long to) {
+    Set<BlockId> covered = new HashSet<>();
+    for (BlockMeta m : s.all.values()) {
+      if (m.resolution() == to && !s.marked.contains(m.ulid())) {
+        covered.addAll(sources(m));
+      }
+    }
+    return covered;
+  }
+
+  private boolean downsampleCandidate(BlockMeta m, long from, Set<BlockId> covered, State s, Set<String> haltedKeys) {
+    return m.resolution() == from && !s.noDownsample.contains(m.ulid()) && !haltedKeys.contains(grouper.keyOf(m))
+        && Downsampler.longEnough(m) && !covered.containsAll(sources(m));
   }
 
   /** What an iteration has done so far. */
@@ -365,6 +517,7 @@ public final class Compactor {
     final List<BlockId> marked = new ArrayList<>();
     final List<BlockId> deleted = new ArrayList<>();
     final List<BlockId> noCompact = new ArrayList<>();
+    final List<BlockId> noDownsample = new ArrayList<>();
     final List<String> failures = new ArrayList<>();
     boolean stopped;
   }
@@ -391,6 +544,9 @@ public final class Compactor {
       if (plan.isEmpty()) {
         return;
       }
+      LOG.log(Level.INFO, "compacting " + plan.size() + " blocks " + plan.stream().map(BlockMeta::ulid).toList()
+          + " of group " + group.key() + " into [" + plan.get(0).minTime() + ", "
+          + plan.stream().mapToLong(BlockMeta::maxTime).max().orElseThrow() + ")");
       Path dir = options.workDir().resolve(group.key().replace('@', '-'));
       IoUtil.deleteTree(dir);
       Path src = Files.createDirectories(dir.resolve("sources"));
@@ -469,6 +625,32 @@ public final class Compactor {
     }
   }
 
+  /**
+   * What makes a block impossible to downsample, found in the cause chain of a downsampling
+   * failure: corrupt files of that block, or overlapping chunks; null for anything else (a bucket
+   * read failure, say), which may pass and is tried again next iteration.
+   */
+  private static BlockVerifier.@Nullable Problem downsamplingProblem(Throwable t, BlockId block) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof CorruptBlockException cb && cb.block().equals(block.toString())) {
+        return new BlockVerifier.Problem(Marks.REASON_CORRUPTED, cb.getMessage());
+      }
+      if (c instanceof Downsampler.OverlappingChunksException) {
+        return new BlockVerifier.Problem(Marks.REASON_OUT_OF_ORDER_CHUNKS, t.getMessage());
+      }
+    }
+    return null;
+  }
+
+  private void markNoDownsample(BlockId id, long to, BlockVerifier.Problem problem, State s, Progress p)
+      throws IOException {
+    LOG.log(Level.WARNING, "block " + id + " marked no-downsample (" + problem.reason() + ") and left out of"
+        + " downsampling to " + to + " ms: " + problem.details());
+    Marks.markNoDownsample(bucket, id, clock.instant(), problem.reason(), problem.details());
+    s.noDownsample.add(id);
+    p.noDownsample.add(id);
+  }
+
   /** The corruption behind an exception, if any, searching the cause chain. */
   private static @Nullable CorruptBlockException corruption(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
@@ -483,28 +665,30 @@ public final class Compactor {
     for (long from : new long[] {Downsampler.RES_RAW, Downsampler.RES_5M}) {
       long to = Downsampler.nextResolution(from);
       // Sources already covered at the target resolution.
-      Set<BlockId> covered = new HashSet<>();
-      for (BlockMeta m : s.all.values()) {
-        if (m.resolution() == to && !s.marked.contains(m.ulid())) {
-          covered.addAll(sources(m));
-        }
-      }
+      Set<BlockId> covered = coveredAt(s, to);
       for (BlockMeta m : List.copyOf(s.active.values())) {
-        if (m.resolution() != from || s.noDownsample.contains(m.ulid()) || haltedKeys.contains(grouper.keyOf(m))
-            || !Downsampler.longEnough(m) || covered.containsAll(sources(m))) {
+        if (!downsampleCandidate(m, from, covered, s, haltedKeys)) {
           continue;
         }
         if (stopRequested.getAsBoolean()) {
           p.stopped = true;
           return;
         }
+        LOG.log(Level.INFO, "downsampling block " + m.ulid() + " [" + m.minTime() + ", " + m.maxTime() + ") of group "
+            + grouper.keyOf(m) + " from " + from + " ms to " + to + " ms");
         Path dir = options.workDir().resolve("downsample-" + m.ulid());
         try {
           IoUtil.deleteTree(dir);
           Path src = Files.createDirectories(dir.resolve("source"));
           Path out = Files.createDirectories(dir.resolve("out"));
           BlockMerger.Result r;
-          try (BlockReader b = BlockReader.open(BucketBlocks.download(bucket, m.ulid(), src))) {
+          Path local = BucketBlocks.download(bucket, m.ulid(), src);
+          try (BlockReader b = BlockReader.open(local)) {
+            BlockVerifier.Problem problem = BlockVerifier.check(b);
+            if (problem != null) {
+              markNoDownsample(m.ulid(), to, problem, s, p);
+              continue;
+            }
             r = downsampler.downsample(b, to, out, stopRequested);
           }
           checkStop();
@@ -518,6 +702,15 @@ public final class Compactor {
           p.stopped = true;
           return;
         } catch (IOException | RuntimeException e) {
+          BlockVerifier.Problem problem = downsamplingProblem(e, m.ulid());
+          if (problem != null) {
+            try {
+              markNoDownsample(m.ulid(), to, problem, s, p);
+              continue;
+            } catch (IOException markFailure) {
+              e.addSuppressed(markFailure);
+            }
+          }
           String msg = "downsample block " + m.ulid() + " to " + to + " ms: " + e.getMessage();
           LOG.log(Level.ERROR, msg + "; the other blocks go on", e);
           p.failures.add(msg);

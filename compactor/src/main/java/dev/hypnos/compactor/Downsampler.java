@@ -13,6 +13,7 @@ import dev.hypnos.core.chunk.Values;
 import dev.hypnos.core.chunk.XorChunk;
 import dev.hypnos.core.chunk.XorEncoder;
 import dev.hypnos.core.chunk.XorIterator;
+import dev.hypnos.core.index.CorruptBlockException;
 import dev.hypnos.core.index.SeriesBuilder;
 import dev.hypnos.core.labels.Labels;
 import java.io.IOException;
@@ -34,7 +35,13 @@ import java.util.random.RandomGenerator;
  * sum, min, max and counter. One aggregate sample is written per window {@code [t - t%r, t - t%r +
  * r - 1]}, stamped with the window end, or with the last input sample of the batch when that comes
  * earlier. Raw samples are cut into batches targeting at most 140 output samples per chunk,
- * extended to the end of the window of their last sample; NaN samples are dropped. The counter
+ * extended to the end of the window of their last sample. NaN samples are dropped as Thanos (since
+ * v0.33, thanos-io/thanos #6598) drops them: stale markers (NaN with bit pattern {@code
+ * 0x7ff0000000000002}) before the samples are counted and cut into batches, every other NaN from
+ * each batch once it is cut; a batch of NaN only yields no chunk. So no NaN reaches count, sum, min,
+ * max or counter (count counts the non-NaN samples), and a window holding only NaN has no output
+ * sample. (Raw {@code count_over_time} and {@code sum_over_time} over NaN samples therefore differ
+ * from the downsampled answers, as in Thanos.) The counter
  * aggregate holds the counter total since the start of its chunk, resets applied, plus the chunk's
  * first raw sample before and its last raw value (duplicate timestamp) after, so that {@link
  * CounterResetsIterator} can join chunks across resets.
@@ -129,7 +136,7 @@ public final class Downsampler {
         try {
           for (int i = 1; i < series.chunkCount(); i++) {
             if (series.chunkMinTime(i) <= series.chunkMaxTime(i - 1)) {
-              throw new IOException("chunk " + i + " [" + series.chunkMinTime(i) + ", " + series.chunkMaxTime(i)
+              throw new OverlappingChunksException("chunk " + i + " [" + series.chunkMinTime(i) + ", " + series.chunkMaxTime(i)
                   + "] overlaps the previous one ending at " + series.chunkMaxTime(i - 1)
                   + "; compact the block (vertical compaction) before downsampling it");
             }
@@ -156,6 +163,18 @@ public final class Downsampler {
           meta.compaction(), meta.version(), meta.thanos());
       BlockMetaJson.write(w.finalDir(), fixed);
       return new BlockMerger.Result(w.finalDir(), fixed);
+    }
+  }
+
+  /**
+   * A series of the source block has chunks whose time ranges overlap (or repeat): such a block
+   * cannot be downsampled until a vertical compaction has merged them, as in Thanos.
+   */
+  public static final class OverlappingChunksException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    OverlappingChunksException(String message) {
+      super(message);
     }
   }
 
@@ -232,6 +251,7 @@ public final class Downsampler {
     }
 
     void expand(RawChunk raw, String what) throws IOException {
+      int from = n;
       xor.reset(raw.data(), 0, raw.data().length);
       // Bulk decoding: the decoder state stays in registers for the whole chunk.
       int want = xor.numSamples();
@@ -253,6 +273,17 @@ public final class Downsampler {
       if (err != null) {
         throw new IOException("decode " + what + ": " + err);
       }
+      // Stale markers go here, before the chunk count and the batches are worked out; other NaN
+      // stay until a batch is cut (see downsampleRaw), as in Thanos.
+      int w = from;
+      for (int i = from; i < n; i++) {
+        if (Double.doubleToRawLongBits(vs[i]) != Values.STALE_NAN_BITS) {
+          ts[w] = ts[i];
+          vs[w] = vs[i];
+          w++;
+        }
+      }
+      n = w;
     }
 
     /** Raw series: all samples of the series, then batched into aggregate chunks. */
@@ -264,7 +295,13 @@ public final class Downsampler {
           throw new UnsupportedOperationException("chunk " + series.chunkRef(i) + " has encoding "
               + (raw.encoding() & 0xFF) + "; only float (XOR) series can be downsampled so far");
         }
-        expand(raw, "chunk " + series.chunkRef(i));
+        try {
+          expand(raw, "chunk " + series.chunkRef(i));
+        } catch (IOException e) {
+          long ref = series.chunkRef(i);
+          throw new CorruptBlockException(block.id().toString(), String.format("chunks/%06d", (ref >>> 32) + 1),
+              ref & 0xFFFFFFFFL, "undecodable XOR chunk", "series " + series.labels() + ": " + e.getMessage(), e);
+        }
       }
       downsampleRaw(out);
     }

@@ -16,7 +16,10 @@ import java.time.Instant;
  * deletion-mark.json}, presence of {@code no-compact-mark.json} and {@code no-downsample-mark.json}.
  * A deletion mark is {@code {"id":"<ULID>","version":1,"details":"...","deletion_time":<unix s>}}
  * ({@code details} left out when empty). A no-compact mark is {@code
- * {"id":"<ULID>","version":1,"details":"...","no_compact_time":<unix s>,"reason":"..."}}.
+ * {"id":"<ULID>","version":1,"details":"...","no_compact_time":<unix s>,"reason":"..."}}. A
+ * no-downsample mark is the same with {@code no_downsample_time} (Thanos writes it only on request,
+ * with reason {@code manual}; we also write it for a downsampling candidate whose files are corrupt,
+ * so that it does not fail every iteration).
  */
 public final class Marks {
   /** Marker format version. */
@@ -107,6 +110,24 @@ public final class Marks {
       throw new IOException("read no-compact mark " + bucket.name() + ":" + key + ": not a JSON object");
     }
     return n.path("reason").asText();
+  }
+
+  /**
+   * Uploads {@code <id>/no-downsample-mark.json} as Thanos's {@code NoDownsampleMark}: the block is
+   * then not downsampled (it is still compacted and served) until the mark is removed.
+   */
+  public static void markNoDownsample(Bucket bucket, BlockId id, Instant now, String reason, String details)
+      throws IOException {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("id", id.toString());
+    n.put("version", VERSION);
+    if (!details.isEmpty()) {
+      n.put("details", details);
+    }
+    n.put("no_downsample_time", now.getEpochSecond());
+    n.put("reason", reason);
+    byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n);
+    bucket.upload(id + "/" + BucketBlocks.NO_DOWNSAMPLE_MARK, new ByteArrayInputStream(bytes), bytes.length);
   }
 
   public static boolean hasNoCompactMark(Bucket bucket, BlockId id) throws IOException {

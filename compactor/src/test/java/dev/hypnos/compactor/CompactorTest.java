@@ -8,6 +8,7 @@ import dev.hypnos.core.block.BlockMetaJson;
 import dev.hypnos.core.block.BlockReader;
 import dev.hypnos.core.block.BlockUploader;
 import dev.hypnos.core.block.BucketBlocks;
+import dev.hypnos.core.dedup.DedupSeriesSet;
 import dev.hypnos.core.objstore.Bucket;
 import dev.hypnos.core.objstore.FilesystemBucket;
 import dev.hypnos.core.util.IoUtil;
@@ -72,6 +73,12 @@ class CompactorTest {
 
   /** Uploads a promtool block with a Thanos section (and optionally a new ULID); returns its meta. */
   static BlockMeta upload(Bucket bucket, Path block, Map<String, String> labels, boolean newId) throws IOException {
+    return upload(bucket, block, labels, newId, 0);
+  }
+
+  /** Like {@link #upload(Bucket, Path, Map, boolean)}, claiming a resolution in the Thanos section. */
+  static BlockMeta upload(Bucket bucket, Path block, Map<String, String> labels, boolean newId, long resolution)
+      throws IOException {
     BlockMeta m = BlockMetaJson.read(block);
     BlockId id = newId ? BlockId.of(m.ulid().timestamp(), new SplittableRandom(SEQ.incrementAndGet())) : m.ulid();
     Path copy = tmp.resolve("staging-" + SEQ.incrementAndGet()).resolve(id.toString());
@@ -80,7 +87,7 @@ class CompactorTest {
         ? new BlockMeta.Compaction(1, List.of(id), false, List.of(), false, List.of())
         : m.compaction();
     BlockMeta t = new BlockMeta(id, m.minTime(), m.maxTime(), m.stats(), comp, 1,
-        BlockMeta.Thanos.of(labels, 0, "sidecar"));
+        BlockMeta.Thanos.of(labels, resolution, "sidecar"));
     BlockMetaJson.write(copy, t);
     return BlockUploader.upload(bucket, copy);
   }
@@ -200,20 +207,222 @@ class CompactorTest {
 
   @Test
   void replicaLabelMakesOverlapsAVerticalCompaction() throws IOException {
-    Bucket bucket = new FilesystemBucket(Files.createDirectories(tmp.resolve("bucket3")));
-    BlockMeta r1 = upload(bucket, blocks.get(1), Map.of("cluster", "a", "replica", "1"), true);
-    BlockMeta r2 = upload(bucket, blocks.get(1), Map.of("cluster", "a", "replica", "2"), true);
+    // Two replicas of the same 2h block: with the replica label they share a group and their
+    // overlap is merged vertically, by the penalty algorithm or by chain (Thanos's one-to-one
+    // deduplication of identical samples); either way every sample is kept exactly once.
+    Path sourceDb = Files.createDirectories(tmp.resolve("replica-source-db"));
+    Promtool.copyTree(blocks.get(1), sourceDb.resolve(blocks.get(1).getFileName().toString()));
+    List<String> sourceDump = Promtool.require().dump(sourceDb);
+    for (DedupSeriesSet.Algorithm algo : DedupSeriesSet.Algorithm.values()) {
+      Bucket bucket = new FilesystemBucket(Files.createDirectories(tmp.resolve("bucket3-" + algo)));
+      BlockMeta r1 = upload(bucket, blocks.get(1), Map.of("cluster", "a", "replica", "1"), true);
+      BlockMeta r2 = upload(bucket, blocks.get(1), Map.of("cluster", "a", "replica", "2"), true);
+      TestClock clock = new TestClock(Instant.ofEpochMilli(dataStart + 26 * H));
+      Compactor.Options d = options(tmp.resolve("work3-" + algo), Retention.FOREVER);
+      Compactor.Options o = new Compactor.Options(d.workDir(), d.ranges(), List.of("replica"), algo,
+          d.consistencyDelay(), d.retention(), d.cleaner(), true);
+      Compactor.Result r = new Compactor(bucket, clock, new SplittableRandom(11), o, new CompactorMetrics()).runOnce();
+      assertThat(r.haltedGroups()).as(algo.name()).isEmpty();
+      assertThat(r.failures()).as(algo.name()).isEmpty();
+      assertThat(r.compacted()).as(algo.name()).hasSize(1);
+      BlockMeta made = r.compacted().get(0);
+      assertThat(made.thanos().labels()).isEqualTo(Map.of("cluster", "a"));
+      assertThat(made.compaction().sources()).containsExactlyInAnyOrder(r1.ulid(), r2.ulid());
+      assertThat(made.stats().numSamples()).isEqualTo(r1.stats().numSamples());
+      assertThat(r.markedForDeletion()).containsExactlyInAnyOrder(r1.ulid(), r2.ulid());
+      Path madeDb = Files.createDirectories(tmp.resolve("replica-made-" + algo));
+      BucketBlocks.download(bucket, made.ulid(), madeDb);
+      assertThat(Promtool.require().dump(madeDb)).as(algo.name()).containsExactlyElementsOf(sourceDump);
+    }
+  }
+
+  /** Captures the compactor's log lines while {@code body} runs. */
+  static List<String> logsOf(IoRunnable body) throws IOException {
+    List<String> logs = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Handler h = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord r) {
+        logs.add(r.getLevel() + " " + r.getMessage());
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    java.util.logging.Logger logger = java.util.logging.Logger.getLogger(Compactor.class.getName());
+    logger.addHandler(h);
+    try {
+      body.run();
+    } finally {
+      logger.removeHandler(h);
+    }
+    return logs;
+  }
+
+  interface IoRunnable {
+    void run() throws IOException;
+  }
+
+  @Test
+  void retentionPerResolutionDeletesWhileAnotherGroupIsHalted() throws IOException {
+    Bucket bucket = new FilesystemBucket(Files.createDirectories(tmp.resolve("bucket-halt")));
+    // Group a: the last 2h block twice under two ids: overlapping, halted, and not expired.
+    BlockMeta a1 = upload(bucket, blocks.get(8), Map.of("cluster", "a"), true);
+    BlockMeta a2 = upload(bucket, blocks.get(8), Map.of("cluster", "a"), true);
+    // Group b: all blocks, raw; group c: the first block as 5m data; group d: the first block as 1h data.
+    List<BlockMeta> b = uploadAll(bucket, Map.of("cluster", "b"));
+    BlockMeta c = upload(bucket, blocks.get(0), Map.of("cluster", "c"), true, Downsampler.RES_5M);
+    BlockMeta d = upload(bucket, blocks.get(0), Map.of("cluster", "d"), true, Downsampler.RES_1H);
+    // Raw 20h, 5m 30h, 1h 10h at data start + 26h: raw and 1h data ending before start + 6h and
+    // + 16h expire, 5m data does not (it would have to end before start - 4h).
     TestClock clock = new TestClock(Instant.ofEpochMilli(dataStart + 26 * H));
-    Compactor.Options d = options(tmp.resolve("work3"), Retention.FOREVER);
-    Compactor.Options o = new Compactor.Options(d.workDir(), d.ranges(), List.of("replica"), d.dedup(),
-        d.consistencyDelay(), d.retention(), d.cleaner(), true);
-    Compactor.Result r = new Compactor(bucket, clock, new SplittableRandom(11), o, new CompactorMetrics()).runOnce();
-    assertThat(r.haltedGroups()).isEmpty();
-    assertThat(r.compacted()).hasSize(1);
-    BlockMeta made = r.compacted().get(0);
-    assertThat(made.thanos().labels()).isEqualTo(Map.of("cluster", "a"));
-    assertThat(made.stats().numSamples()).isEqualTo(r1.stats().numSamples());
-    assertThat(r.markedForDeletion()).containsExactlyInAnyOrder(r1.ulid(), r2.ulid());
+    Compactor.Options o = options(tmp.resolve("work-halt"),
+        new Retention(Duration.ofHours(20), Duration.ofHours(30), Duration.ofHours(10)));
+    o = new Compactor.Options(o.workDir(), o.ranges(), o.replicaLabels(), o.dedup(), o.consistencyDelay(), o.retention(),
+        new Cleaner(Duration.ofHours(1), Cleaner.PARTIAL_UPLOAD_AGE), o.downsampling());
+    CompactorMetrics metrics = new CompactorMetrics();
+    Compactor compactor = new Compactor(bucket, clock, new SplittableRandom(21), o, metrics);
+    Compactor.Result[] r = new Compactor.Result[1];
+    List<String> logs = logsOf(() -> r[0] = compactor.runOnce());
+
+    String keyA = Grouper.groupKey(0, Map.of("cluster", "a"));
+    assertThat(r[0].haltedGroups()).containsExactly(keyA);
+    assertThat(logs).anyMatch(l -> l.startsWith("SEVERE compaction group " + keyA) && l.contains("halted")
+        && l.contains(a1.ulid().toString()) && l.contains(a2.ulid().toString()));
+    assertThat(metrics.render()).contains("hypnos_compact_halted 1\n",
+        "hypnos_compact_group_halted{group=\"" + keyA + "\"} 1\n",
+        "hypnos_compact_halted_block{group=\"" + keyA + "\",block=\"" + a1.ulid() + "\"} 1\n",
+        "hypnos_compact_halted_block{group=\"" + keyA + "\",block=\"" + a2.ulid() + "\"} 1\n");
+    assertThat(r[0].markedForDeletion()).contains(b.get(0).ulid(), d.ulid())
+        .doesNotContain(a1.ulid(), a2.ulid(), c.ulid());
+    assertThat(logs).anyMatch(l -> l.startsWith("INFO block " + d.ulid()) && l.contains("exceeds its retention of PT10H"));
+    assertThat(r[0].compacted()).hasSize(1);
+
+    // Two hours later (past the 1h delete delay), still halted: the expired blocks are deleted.
+    clock.advance(Duration.ofHours(2));
+    List<String> logs2 = logsOf(() -> r[0] = compactor.runOnce());
+    assertThat(r[0].haltedGroups()).containsExactly(keyA);
+    assertThat(metrics.halted()).isEqualTo(1);
+    assertThat(r[0].deleted()).contains(b.get(0).ulid(), d.ulid()).doesNotContain(a1.ulid(), a2.ulid(), c.ulid());
+    assertThat(logs2).anyMatch(l -> l.startsWith("INFO deleted block " + d.ulid()));
+    for (BlockMeta gone : List.of(b.get(0), d)) {
+      assertThat(keys(bucket, gone.ulid() + "/")).isEmpty();
+    }
+    for (BlockMeta kept : List.of(a1, a2, c)) {
+      assertThat(bucket.exists(kept.ulid() + "/meta.json")).isTrue();
+      assertThat(BucketBlocks.isMarkedForDeletion(bucket, kept.ulid())).isFalse();
+    }
+  }
+
+  @Test
+  void plannedWorkIsInTheMetricsBeforeAndAfterAnIteration() throws IOException {
+    Bucket bucket = new FilesystemBucket(Files.createDirectories(tmp.resolve("bucket-todo")));
+    List<BlockMeta> a = uploadAll(bucket, Map.of("cluster", "a"));
+    BlockMeta lng = BlockUploader.upload(bucket, NoDownsampleMarkTest.rawBlock(tmp.resolve("todo-raw"), "long", 7, 42));
+    TestClock clock = new TestClock(Instant.ofEpochMilli(dataStart + 20 * H));
+    BlockId partial = BlockId.of(clock.millis() - 49 * H, new SplittableRandom(77));
+    byte[] data = {1};
+    bucket.upload(partial + "/index", new ByteArrayInputStream(data), 1);
+    CompactorMetrics metrics = new CompactorMetrics();
+    AtomicReference<CompactorMetrics.Todo> atStart = new AtomicReference<>();
+    Compactor c = new Compactor(bucket, clock, new SplittableRandom(22), options(tmp.resolve("work-todo"), Retention.FOREVER),
+        metrics, () -> {
+          atStart.compareAndSet(null, metrics.todo());
+          return false;
+        });
+    Compactor.Result[] r = new Compactor.Result[1];
+    List<String> logs = logsOf(() -> r[0] = c.runOnce());
+
+    String keyA = Grouper.groupKey(0, Map.of("cluster", "a"));
+    String keyLong = Grouper.groupKey(0, Map.of("cluster", "long"));
+    CompactorMetrics.Todo start = atStart.get();
+    assertThat(start.compactions()).isEqualTo(Map.of(keyA, 1));
+    assertThat(start.compactionBlocks()).isEqualTo(Map.of(keyA, 4));
+    assertThat(start.downsampleBlocks()).isEqualTo(Map.of(keyLong, 1));
+    assertThat(start.deletionBlocks()).isEqualTo(1);
+    assertThat(logs).anyMatch(l -> l.startsWith("INFO compactor iteration: ")
+        && l.contains("planned: 1 compactions, 1 downsamplings, 1 deletions"));
+    // What it did, step by step.
+    assertThat(r[0].compacted()).hasSize(1);
+    assertThat(r[0].downsampled()).hasSize(1);
+    assertThat(r[0].deleted()).containsExactly(partial);
+    assertThat(logs).anyMatch(l -> l.startsWith("INFO compacting 4 blocks ") && l.contains(keyA));
+    assertThat(logs).anyMatch(l -> l.startsWith("INFO compacted ") && l.contains(r[0].compacted().get(0).ulid().toString()));
+    assertThat(logs).anyMatch(l -> l.startsWith("INFO downsampling block " + lng.ulid()));
+    assertThat(logs).anyMatch(l -> l.startsWith("INFO downsampled block " + lng.ulid()));
+    assertThat(logs).anyMatch(l -> l.startsWith("INFO deleted partial upload " + partial));
+    // Left: the four marked sources wait for the delete delay; nothing else.
+    CompactorMetrics.Todo end = metrics.todo();
+    assertThat(end.compactions()).isEmpty();
+    assertThat(end.downsampleBlocks()).isEmpty();
+    assertThat(end.deletionBlocks()).isEqualTo(4);
+    assertThat(metrics.render()).contains("hypnos_compact_todo_deletion_blocks 4\n",
+        "hypnos_compact_blocks_compacted_total 1\n", "hypnos_compact_blocks_downsampled_total 1\n",
+        "hypnos_compact_blocks_deleted_total 1\n").doesNotContain("hypnos_compact_todo_compactions{");
+    assertThat(logs).anyMatch(l -> l.startsWith("INFO compactor iteration done: ")
+        && l.contains("left: 0 compactions, 0 downsamplings, 4 deletions"));
+    assertThat(a).hasSize(9);
+  }
+
+  @Test
+  void tenDaysOfRawDataBecomeFiveMinuteAndOneHourBlocksAndShortBlocksStayRaw() throws IOException {
+    Bucket bucket = new FilesystemBucket(Files.createDirectories(tmp.resolve("bucket-levels-ds")));
+    BlockMeta tenDays = BlockUploader.upload(bucket, NoDownsampleMarkTest.rawBlock(tmp.resolve("ds-10d"), "ten", 31, 240));
+    BlockMeta short39 = BlockUploader.upload(bucket, NoDownsampleMarkTest.rawBlock(tmp.resolve("ds-39h"), "short", 32, 39));
+    BlockMeta just40 = BlockUploader.upload(bucket, NoDownsampleMarkTest.rawBlock(tmp.resolve("ds-40h"), "forty", 33, 40));
+    TestClock clock = new TestClock(Instant.ofEpochMilli(NoDownsampleMarkTest.START + 300 * H));
+    Compactor c = new Compactor(bucket, clock, new SplittableRandom(30), options(tmp.resolve("work-ds"), Retention.FOREVER),
+        new CompactorMetrics());
+    Compactor.Result r = c.runOnce();
+    assertThat(r.failures()).isEmpty();
+    assertThat(r.compacted()).isEmpty();
+    // The 10-day raw block goes to 5m, and that 5m block (10 days) on to 1h, in the same
+    // iteration; the 40h block to 5m only; the 39h block stays raw.
+    Map<String, List<Long>> made = new java.util.TreeMap<>();
+    for (BlockMeta m : r.downsampled()) {
+      made.computeIfAbsent(m.thanos().labels().get("cluster"), k -> new ArrayList<>()).add(m.resolution());
+      BlockMeta stored = BucketBlocks.readMeta(bucket, m.ulid());
+      assertThat(stored.resolution()).isEqualTo(m.resolution());
+      assertThat(stored.thanos().source()).isEqualTo("compactor");
+    }
+    assertThat(made).isEqualTo(Map.of("ten", List.of(Downsampler.RES_5M, Downsampler.RES_1H),
+        "forty", List.of(Downsampler.RES_5M)));
+    for (BlockMeta m : r.downsampled()) {
+      BlockId src = m.thanos().labels().get("cluster").equals("ten") ? tenDays.ulid() : just40.ulid();
+      assertThat(m.compaction().sources()).containsExactly(src);
+    }
+    assertThat(short39.maxTime() - short39.minTime()).isLessThan(Downsampler.RANGE_FOR_5M);
+    // The next iteration finds nothing more to downsample.
+    assertThat(c.runOnce().downsampled()).isEmpty();
+  }
+
+  @Test
+  void plannedCompactionsWalkUpTheLevels() throws IOException {
+    // Only meta.json of 14 days of 2h blocks and one newer block; the iteration is stopped at once,
+    // so the metrics show the plan: 42 compactions to 8h, 7 to 2d, 1 to 14d.
+    Bucket bucket = new FilesystemBucket(Files.createDirectories(tmp.resolve("bucket-levels")));
+    long t0 = (1_700_000_000_000L / (14 * 24 * H) + 1) * 14 * 24 * H;
+    SplittableRandom rnd = new SplittableRandom(23);
+    for (int i = 0; i <= 14 * 12; i++) {
+      BlockId id = BlockId.of(t0 + (i + 1) * 2 * H, rnd);
+      BlockMeta m = new BlockMeta(id, t0 + i * 2 * H, t0 + (i + 1) * 2 * H, null,
+          new BlockMeta.Compaction(1, List.of(id), false, List.of(), false, List.of()), 1,
+          BlockMeta.Thanos.of(Map.of("cluster", "levels"), 0, "sidecar"));
+      byte[] json = BlockMetaJson.toBytes(m);
+      bucket.upload(id + "/meta.json", new ByteArrayInputStream(json), json.length);
+    }
+    CompactorMetrics metrics = new CompactorMetrics();
+    Compactor c = new Compactor(bucket, new TestClock(Instant.ofEpochMilli(t0 + 30L * 24 * H)), new SplittableRandom(24),
+        options(tmp.resolve("work-levels"), Retention.FOREVER), metrics, () -> true);
+    Compactor.Result r = c.runOnce();
+    assertThat(r.stopped()).isTrue();
+    assertThat(r.compacted()).isEmpty();
+    String key = Grouper.groupKey(0, Map.of("cluster", "levels"));
+    assertThat(metrics.todo().compactions()).isEqualTo(Map.of(key, 50));
+    assertThat(metrics.todo().compactionBlocks()).isEqualTo(Map.of(key, 168 + 42 + 7));
+    assertThat(metrics.render()).contains("hypnos_compact_todo_compactions{group=\"" + key + "\"} 50\n");
   }
 
   @Test

@@ -84,6 +84,59 @@ class PlannerTest {
   }
 
   @Test
+  void levelsGoFromTwoHoursToEightHoursToTwoDaysToFourteenDays() {
+    // 14 days of 2h blocks from a 14d boundary, and one newer 2h block. Running the planner and
+    // replacing each plan by the block it makes must walk up the levels: 42 compactions of four
+    // 2h blocks into 8h, 7 of six 8h blocks into 2d, then 1 of seven 2d blocks into 14d.
+    long t0 = (1_700_000_000_000L / (14 * 24 * H) + 1) * 14 * 24 * H;
+    List<BlockMeta> metas = new ArrayList<>();
+    for (int i = 0; i <= 14 * 12; i++) {
+      metas.add(meta(t0 + i * 2 * H, t0 + (i + 1) * 2 * H));
+    }
+    BlockMeta newest = metas.get(metas.size() - 1);
+    Map<Long, Integer> plansByRange = new java.util.TreeMap<>();
+    Map<Long, Integer> blocksByRange = new java.util.TreeMap<>();
+    for (int guard = 0; guard < 1000; guard++) {
+      List<BlockMeta> plan = planner.plan(metas, Set.of());
+      if (plan.isEmpty()) {
+        break;
+      }
+      long min = plan.get(0).minTime();
+      long max = plan.get(plan.size() - 1).maxTime();
+      assertThat(plan).doesNotContain(newest);
+      // Each plan fills exactly one range of the next level, aligned to it.
+      assertThat(List.of(8 * H, 48 * H, 14 * 24 * H)).contains(max - min);
+      assertThat(min % (max - min)).isZero();
+      for (int i = 1; i < plan.size(); i++) {
+        assertThat(plan.get(i).minTime()).isEqualTo(plan.get(i - 1).maxTime());
+      }
+      plansByRange.merge(max - min, 1, Integer::sum);
+      blocksByRange.merge(max - min, plan.size(), Integer::sum);
+      metas.removeAll(plan);
+      metas.add(meta(min, max));
+      metas.sort(java.util.Comparator.comparingLong(BlockMeta::minTime));
+    }
+    assertThat(plansByRange).isEqualTo(Map.of(8 * H, 42, 48 * H, 7, 14 * 24 * H, 1));
+    assertThat(blocksByRange).isEqualTo(Map.of(8 * H, 168, 48 * H, 42, 14 * 24 * H, 7));
+    assertThat(metas).hasSize(2);
+    assertThat(metas.get(0).maxTime() - metas.get(0).minTime()).isEqualTo(14 * 24 * H);
+    assertThat(metas.get(1)).isEqualTo(newest);
+  }
+
+  @Test
+  void downsamplingThresholdsAreFortyHoursAndTenDays() {
+    long d = 24 * H;
+    assertThat(Downsampler.longEnough(meta(0, 40 * H - 1, Map.of(), 0))).isFalse();
+    assertThat(Downsampler.longEnough(meta(0, 40 * H, Map.of(), 0))).isTrue();
+    assertThat(Downsampler.longEnough(meta(0, 10 * d - 1, Map.of(), 300_000))).isFalse();
+    assertThat(Downsampler.longEnough(meta(0, 10 * d, Map.of(), 300_000))).isTrue();
+    assertThat(Downsampler.longEnough(meta(0, 100 * d, Map.of(), 3_600_000))).isFalse();
+    assertThat(Downsampler.nextResolution(0)).isEqualTo(300_000);
+    assertThat(Downsampler.nextResolution(300_000)).isEqualTo(3_600_000);
+    assertThat(Downsampler.nextResolution(3_600_000)).isEqualTo(-1);
+  }
+
+  @Test
   void groupKeysFollowThanos() {
     assertThat(Grouper.groupKey(0, Map.of())).isEqualTo("0@" + Long.toUnsignedString(Grouper.labelsHash(Map.of())));
     // xxhash64 of the empty input.
