@@ -248,18 +248,43 @@ class PackagedJarIT {
     }
   }
 
+  /**
+   * The sidecar before a real Prometheus, serving its Store API over mutual TLS (the flags the Helm
+   * chart sets from {@code sidecar.grpcServerTls}), and a querier reaching it through an endpoint
+   * file with {@code tls_config} and {@code server_name}: TLS on both sides inside the shaded jar.
+   */
   @Test
-  void sidecarBeforeARealPrometheus() throws Exception {
+  void sidecarOverMutualTlsBehindAQuerier() throws Exception {
+    String serverName = "sidecar.it.test";
+    E2eSupport.Certs ca = new E2eSupport.Certs(tmp.resolve("certs"));
+    Path[] server = ca.issueDnsOnly("server", serverName);
+    Path[] client = ca.issueDnsOnly("client", "querier.it.test");
     Path promData = tmp.resolve("prometheus");
     try (PrometheusServer prometheus = PrometheusServer.start(promData, EXTERNAL, List.of());
         JarProcess sidecar = JarProcess.start("sidecar", "sidecar", "--prometheus.url=" + prometheus.url(),
             "--tsdb.path=" + promData, "--objstore.config-file=" + fsConfig,
-            "--grpc-address=127.0.0.1:0", "--http-address=127.0.0.1:0")) {
-      Pattern listening = Pattern.compile("listening: gRPC (\\d+) \\(plaintext\\) HTTP \\S*?:(\\d+)");
+            "--grpc-address=127.0.0.1:0", "--http-address=127.0.0.1:0",
+            "--grpc-server-tls-cert=" + server[0], "--grpc-server-tls-key=" + server[1],
+            "--grpc-server-tls-client-ca=" + ca.caPem())) {
+      Pattern listening = Pattern.compile("listening: gRPC (\\d+) \\(TLS\\) HTTP \\S*?:(\\d+)");
       int grpc = sidecar.awaitStderr(listening);
       int http = Integer.parseInt(sidecar.awaitMatch(listening, true).group(2));
       awaitReady(sidecar, http);
-      assertThat(info(grpc).labelSets()).contains(EXTERNAL);
+
+      Path endpoints = tmp.resolve("endpoints.yml");
+      Files.writeString(endpoints, "endpoints:\n  - address: \"127.0.0.1:" + grpc + "\"\n"
+          + "    grpc_client_config:\n      server_name: " + serverName + "\n"
+          + "      tls_config:\n        enabled: true\n        ca_file: " + ca.caPem() + "\n"
+          + "        cert_file: " + client[0] + "\n        key_file: " + client[1] + "\n");
+      try (JarProcess query = JarProcess.start("query-tls", "query", "--endpoint.sd-config-file=" + endpoints,
+          "--http-address=127.0.0.1:0", "--grpc-address=127.0.0.1:0")) {
+        int queryHttp = query.awaitStdout(Pattern.compile("hypnos query: HTTP on 127\\.0\\.0\\.1:(\\d+)"));
+        String stores = awaitBody(query, queryHttp, "/api/v1/stores", "\"cluster\":\"it\"");
+        assertThat(stores).contains("127.0.0.1:" + grpc).doesNotContain("\"lastError\":\"");
+        query.sigterm();
+        query.awaitExit();
+        query.assertCleanStderr();
+      }
       sidecar.sigterm();
       sidecar.awaitExit();
       sidecar.assertCleanStderr();
