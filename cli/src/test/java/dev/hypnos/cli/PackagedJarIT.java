@@ -248,6 +248,23 @@ class PackagedJarIT {
     }
   }
 
+  /** The README's bucket tools: inspect over S3, a block dump over the filesystem. */
+  @Test
+  void toolsInspectAndDump() throws Exception {
+    try (JarProcess inspect = JarProcess.start("bucket-inspect", "tools", "bucket", "inspect",
+        "--objstore.config-file=" + s3Config)) {
+      assertThat(inspect.awaitExit()).as(inspect.describe()).isZero();
+      assertThat(inspect.stdout()).containsPattern("[0-9A-HJKMNP-TV-Z]{26}").contains("cluster=it");
+      inspect.assertCleanStderr();
+    }
+    try (JarProcess dump = JarProcess.start("block-dump", "tools", "block", "dump",
+        "--objstore.config-file=" + fsConfig, "--match={job=\"api\"}", "--tmp.dir=" + tmp.resolve("dump-tmp"))) {
+      assertThat(dump.awaitExit()).as(dump.describe()).isZero();
+      assertThat(dump.stdout()).contains("job=\"api\"").doesNotContain("job=\"db\"");
+      dump.assertCleanStderr();
+    }
+  }
+
   /**
    * The sidecar before a real Prometheus, serving its Store API over mutual TLS (the flags the Helm
    * chart sets from {@code sidecar.grpcServerTls}), and a querier reaching it through an endpoint
