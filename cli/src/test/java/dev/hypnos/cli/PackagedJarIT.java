@@ -257,8 +257,9 @@ class PackagedJarIT {
       assertThat(inspect.stdout()).containsPattern("[0-9A-HJKMNP-TV-Z]{26}").contains("cluster=it");
       inspect.assertCleanStderr();
     }
+    Path dumpTmp = Files.createDirectories(tmp.resolve("dump-tmp")); // --tmp.dir must exist
     try (JarProcess dump = JarProcess.start("block-dump", "tools", "block", "dump",
-        "--objstore.config-file=" + fsConfig, "--match={job=\"api\"}", "--tmp.dir=" + tmp.resolve("dump-tmp"))) {
+        "--objstore.config-file=" + fsConfig, "--match={job=\"api\"}", "--tmp.dir=" + dumpTmp)) {
       assertThat(dump.awaitExit()).as(dump.describe()).isZero();
       assertThat(dump.stdout()).contains("job=\"api\"").doesNotContain("job=\"db\"");
       dump.assertCleanStderr();
