@@ -108,6 +108,17 @@ readinessProbe:
     - --objstore.config-file={{ include "hypnos.objstoreFile" . }}
     - --shipper.interval={{ $sc.shipperInterval }}
     {{- end }}
+    {{- with $sc.grpcServerTls }}
+    {{- if .existingSecret }}
+    - --grpc-server-tls-cert=/etc/hypnos/grpc-server-tls/{{ required "sidecar.grpcServerTls.certKey is required with sidecar.grpcServerTls.existingSecret" .certKey }}
+    - --grpc-server-tls-key=/etc/hypnos/grpc-server-tls/{{ required "sidecar.grpcServerTls.keyKey is required with sidecar.grpcServerTls.existingSecret" .keyKey }}
+    {{- with .clientCaKey }}
+    - --grpc-server-tls-client-ca=/etc/hypnos/grpc-server-tls/{{ . }}
+    {{- end }}
+    {{- else if .clientCaKey }}
+    {{- fail "sidecar.grpcServerTls.clientCaKey needs sidecar.grpcServerTls.existingSecret: client certificates are only checked on a TLS Store API" }}
+    {{- end }}
+    {{- end }}
     {{- range $sc.extraArgs }}
     - {{ . | quote }}
     {{- end }}
@@ -145,6 +156,11 @@ readinessProbe:
       mountPath: /etc/hypnos/objstore
       readOnly: true
     {{- end }}
+    {{- if $sc.grpcServerTls.existingSecret }}
+    - name: hypnos-grpc-server-tls
+      mountPath: /etc/hypnos/grpc-server-tls
+      readOnly: true
+    {{- end }}
 {{- end }}
 
 {{- define "hypnos.sidecarVolumes" -}}
@@ -154,5 +170,10 @@ readinessProbe:
 - name: hypnos-objstore
   secret:
     secretName: {{ include "hypnos.objstoreSecret" . }}
+{{- end }}
+{{- with .Values.sidecar.grpcServerTls.existingSecret }}
+- name: hypnos-grpc-server-tls
+  secret:
+    secretName: {{ . }}
 {{- end }}
 {{- end }}

@@ -296,6 +296,75 @@ class HelmChartTest {
   }
 
   @Test
+  void sidecarStoreApiTlsFlagsComeFromTheSecret() throws IOException {
+    // Default: plaintext, no TLS flag and no TLS volume.
+    Container plain = hypnosContainers(parse(render(SHARED, CLUSTER_A))).get("hypnos-sidecar-snippet/hypnos-sidecar");
+    assertThat(flags(plain.getArgs())).doesNotContainKeys(
+        "--grpc-server-tls-cert", "--grpc-server-tls-key", "--grpc-server-tls-client-ca");
+    assertThat(plain.getVolumeMounts()).noneMatch(m -> m.getName().equals("hypnos-grpc-server-tls"));
+
+    Path tls = write("sidecar-tls.yaml", """
+        sidecar:
+          grpcServerTls:
+            existingSecret: sidecar-grpc-tls
+        """);
+    List<KubernetesResource> all = parse(keep("cluster-a-sidecar-tls.yaml", render(SHARED, CLUSTER_A, tls)));
+    Container sidecar = hypnosContainers(all).get("hypnos-sidecar-snippet/hypnos-sidecar");
+    assertThat(dryParse("sidecar with TLS", sidecar.getArgs())).isEqualTo("sidecar");
+    assertThat(flags(sidecar.getArgs()))
+        .containsEntry("--grpc-server-tls-cert", "/etc/hypnos/grpc-server-tls/tls.crt")
+        .containsEntry("--grpc-server-tls-key", "/etc/hypnos/grpc-server-tls/tls.key")
+        .doesNotContainKey("--grpc-server-tls-client-ca")
+        .containsEntry("--objstore.config-file", "/etc/hypnos/objstore/objstore.yml");
+    assertThat(sidecar.getVolumeMounts()).filteredOn(m -> m.getName().equals("hypnos-grpc-server-tls"))
+        .singleElement()
+        .satisfies(m -> {
+          assertThat(m.getMountPath()).isEqualTo("/etc/hypnos/grpc-server-tls");
+          assertThat(m.getReadOnly()).isTrue();
+        });
+    List<Volume> volumes = YAML.readValue(named(all, ConfigMap.class, "hypnos-sidecar-snippet").getData().get("volumes.yaml"),
+        new TypeReference<List<Volume>>() {});
+    assertThat(volumes).filteredOn(v -> v.getName().equals("hypnos-grpc-server-tls")).singleElement()
+        .satisfies(v -> assertThat(v.getSecret().getSecretName()).isEqualTo("sidecar-grpc-tls"));
+
+    // Mutual TLS, other key names, and no shipping: the TLS volume alone.
+    Path mtls = write("sidecar-mtls.yaml", """
+        sidecar:
+          enabled: true
+          ship: false
+          grpcServerTls:
+            existingSecret: sidecar-grpc-mtls
+            certKey: server.pem
+            keyKey: server-key.pem
+            clientCaKey: ca.crt
+        """);
+    ConfigMap snippet = named(parse(render(mtls)), ConfigMap.class, "hypnos-sidecar-snippet");
+    Container m = YAML.readValue(snippet.getData().get("containers.yaml"), new TypeReference<List<Container>>() {}).get(0);
+    dryParse("sidecar with mutual TLS", m.getArgs());
+    assertThat(flags(m.getArgs()))
+        .containsEntry("--grpc-server-tls-cert", "/etc/hypnos/grpc-server-tls/server.pem")
+        .containsEntry("--grpc-server-tls-key", "/etc/hypnos/grpc-server-tls/server-key.pem")
+        .containsEntry("--grpc-server-tls-client-ca", "/etc/hypnos/grpc-server-tls/ca.crt")
+        .doesNotContainKey("--objstore.config-file");
+    List<Volume> mVolumes = YAML.readValue(snippet.getData().get("volumes.yaml"), new TypeReference<List<Volume>>() {});
+    assertThat(mVolumes).extracting(Volume::getName).containsExactlyInAnyOrder("hypnos-tmp", "hypnos-grpc-server-tls");
+    assertThat(m.getVolumeMounts()).allSatisfy(vm -> assertThat(vm.getName())
+        .isIn("hypnos-tmp", "hypnos-grpc-server-tls", "prometheus-prometheus-prometheus-db"));
+  }
+
+  @Test
+  void sidecarClientCaWithoutTlsSecretFailsNamingTheValue() throws IOException {
+    Path values = write("ca-only.yaml", """
+        sidecar:
+          enabled: true
+          ship: false
+          grpcServerTls:
+            clientCaKey: ca.crt
+        """);
+    assertThatThrownBy(() -> render(values)).hasMessageContaining("sidecar.grpcServerTls.clientCaKey needs");
+  }
+
+  @Test
   void lintPassesForEveryExampleValuesFile() throws IOException {
     assertLint(new Helm(CHART).lint().call(), "chart defaults");
     for (Path values : List.of(OBSERVER, CLUSTER_A)) {
