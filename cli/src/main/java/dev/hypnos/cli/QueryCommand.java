@@ -1,6 +1,7 @@
 package dev.hypnos.cli;
 
 import dev.hypnos.core.dedup.DedupSeriesSet;
+import dev.hypnos.core.server.Lifecycle;
 import dev.hypnos.promql.engine.EngineOptions;
 import dev.hypnos.promql.parser.Durations;
 import dev.hypnos.querier.ProxyStore;
@@ -23,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
@@ -114,12 +114,12 @@ public final class QueryCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Running running = start();
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      running.close();
-      stopped.countDown();
-    }, "hypnos-query-shutdown"));
-    stopped.await();
+    // SIGTERM/SIGINT request a stop through Lifecycle's signal handler, so the exit code is 0, not 143.
+    try (Lifecycle lc = new Lifecycle(Duration.ofSeconds(10))) {
+      lc.add("querier", g -> running.close());
+      lc.handleSignals();
+      lc.awaitStopRequest();
+    }
     return 0;
   }
 

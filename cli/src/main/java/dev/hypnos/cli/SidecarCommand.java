@@ -3,6 +3,7 @@ package dev.hypnos.cli;
 import dev.hypnos.core.objstore.Bucket;
 import dev.hypnos.core.objstore.Buckets;
 import dev.hypnos.core.server.HostPort;
+import dev.hypnos.core.server.Lifecycle;
 import dev.hypnos.core.server.OpsHttpServer;
 import dev.hypnos.core.server.ReadinessCheck;
 import dev.hypnos.sidecar.PrometheusClient;
@@ -115,15 +116,23 @@ public final class SidecarCommand implements Callable<Integer> {
         LOG.info("listening: gRPC {} ({}) HTTP {}", grpc.getPort(), tls == null ? "plaintext" : "TLS", http.address());
         grpcPort = grpc.getPort();
         httpPort = http.address().getPort();
-        Thread hook = new Thread(stop::countDown, "sidecar-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        // SIGTERM/SIGINT request a stop through Lifecycle's signal handler (exit code 0, not 143);
+        // its shutdown hook covers other exits. Tests stop the sidecar by counting down `stop`.
+        Lifecycle signals = new Lifecycle(Duration.ZERO);
+        signals.add("sidecar", g -> stop.countDown());
+        signals.handleSignals();
+        Thread relay = Thread.ofVirtual().name("sidecar-signal-relay").start(() -> {
+          try {
+            signals.awaitStopRequest();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          stop.countDown();
+        });
         started.countDown();
         stop.await();
-        try {
-          Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-          // the JVM is already exiting
-        }
+        signals.requestStop("stopped");
+        relay.join();
       } finally {
         // readiness fails first so that load balancers stop sending calls, then gRPC drains
         if (http != null) {

@@ -214,7 +214,7 @@ class PackagedJarIT {
         assertThat(r.body()).as(r.body()).contains("\"status\":\"success\"", "\"cluster\":\"it\"");
 
         query.sigterm();
-        query.awaitExit();
+        assertThat(query.awaitExit()).as(query.describe()).isZero();
         query.assertCleanStderr();
       }
       fsStore.sigterm();
@@ -300,11 +300,11 @@ class PackagedJarIT {
         String stores = awaitBody(query, queryHttp, "/api/v1/stores", "\"cluster\":\"it\"");
         assertThat(stores).contains("127.0.0.1:" + grpc).doesNotContain("\"lastError\":\"");
         query.sigterm();
-        query.awaitExit();
+        assertThat(query.awaitExit()).as(query.describe()).isZero();
         query.assertCleanStderr();
       }
       sidecar.sigterm();
-      sidecar.awaitExit();
+      assertThat(sidecar.awaitExit()).as(sidecar.describe()).isZero();
       sidecar.assertCleanStderr();
     }
   }
