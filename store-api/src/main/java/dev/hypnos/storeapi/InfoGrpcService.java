@@ -3,7 +3,10 @@ package dev.hypnos.storeapi;
 import dev.hypnos.proto.thanos.info.InfoGrpc;
 import dev.hypnos.proto.thanos.info.InfoRequest;
 import dev.hypnos.proto.thanos.info.InfoResponse;
+import io.grpc.Context;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.Objects;
 
 /**
@@ -35,14 +38,19 @@ public final class InfoGrpcService extends InfoGrpc.InfoImplBase {
 
   @Override
   public void info(InfoRequest request, StreamObserver<InfoResponse> responseObserver) {
-    InfoResponse response;
+    // Off the callback thread: a store's info may block (a sidecar asks Prometheus), and the
+    // server may run callbacks on its transport threads (see GrpcServers#start).
+    Executor executor = VIRTUAL_THREAD_PER_CALL;
     try {
-      response = ProtoConverters.toInfoResponse(store.info(), componentType);
-    } catch (Exception e) {
-      responseObserver.onError(GrpcStatuses.toStatus(e).asRuntimeException());
-      return;
+      executor.execute(Context.current().wrap(() -> StoreGrpcService.answer(responseObserver,
+          () -> ProtoConverters.toInfoResponse(store.info(), componentType))));
+    } catch (RejectedExecutionException e) {
+      responseObserver.onError(GrpcStatuses.toStatus(
+              StoreApiException.unavailable("start info call: the executor rejected it", e))
+          .asRuntimeException());
     }
-    responseObserver.onNext(response);
-    responseObserver.onCompleted();
   }
+
+  private static final Executor VIRTUAL_THREAD_PER_CALL =
+      task -> Thread.ofVirtual().name("store-api-info").start(task);
 }

@@ -30,7 +30,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * The producer runs off the gRPC callback executor on purpose: gRPC delivers the on-ready and
  * on-cancel callbacks of a call one at a time on that call's serialized executor, so a producer
- * blocking inside the handler would never see them.
+ * blocking inside the handler would never see them. Label calls run on the same executor. No
+ * handler blocks, so the service may run on a server with a direct executor ({@link
+ * GrpcServers#start} does), where callbacks run on the transport thread: one thread hand-off less
+ * per call.
  *
  * <p>Errors thrown by the store become statuses through {@link GrpcStatuses}.
  *
@@ -38,19 +41,20 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class StoreGrpcService extends StoreGrpc.StoreImplBase {
   private static final Executor VIRTUAL_THREAD_PER_CALL =
-      task -> Thread.ofVirtual().name("store-api-series").start(task);
+      task -> Thread.ofVirtual().name("store-api-call").start(task);
 
   private final StoreApi store;
   private final Executor seriesExecutor;
 
-  /** Serves {@code store}, running each Series call's producer on a new virtual thread. */
+  /** Serves {@code store}, running each call's work on a new virtual thread. */
   public StoreGrpcService(StoreApi store) {
     this(store, VIRTUAL_THREAD_PER_CALL);
   }
 
   /**
-   * Serves {@code store}, running each Series call's producer on {@code seriesExecutor}. The
-   * producer blocks while the client is slow, so the executor should not be small and bounded.
+   * Serves {@code store}, running each Series call's producer and each label call on {@code
+   * seriesExecutor}. The producer blocks while the client is slow, so the executor should not be
+   * small and bounded.
    */
   public StoreGrpcService(StoreApi store, Executor seriesExecutor) {
     this.store = Objects.requireNonNull(store, "store");
@@ -85,30 +89,45 @@ public final class StoreGrpcService extends StoreGrpc.StoreImplBase {
   public void labelNames(
       dev.hypnos.proto.thanos.store.LabelNamesRequest request,
       StreamObserver<dev.hypnos.proto.thanos.store.LabelNamesResponse> responseObserver) {
-    dev.hypnos.proto.thanos.store.LabelNamesResponse response;
-    try {
-      response = ProtoConverters.toProto(store.labelNames(ProtoConverters.toLabelNamesRequest(request)));
-    } catch (Exception e) {
-      responseObserver.onError(GrpcStatuses.toStatus(e).asRuntimeException());
-      return;
-    }
-    responseObserver.onNext(response);
-    responseObserver.onCompleted();
+    offload(responseObserver, "label names",
+        () -> ProtoConverters.toProto(store.labelNames(ProtoConverters.toLabelNamesRequest(request))));
   }
 
   @Override
   public void labelValues(
       dev.hypnos.proto.thanos.store.LabelValuesRequest request,
       StreamObserver<dev.hypnos.proto.thanos.store.LabelValuesResponse> responseObserver) {
-    dev.hypnos.proto.thanos.store.LabelValuesResponse response;
+    offload(responseObserver, "label values",
+        () -> ProtoConverters.toProto(store.labelValues(ProtoConverters.toLabelValuesRequest(request))));
+  }
+
+  /** A unary answer computed on the {@code seriesExecutor}, off the (possibly transport) callback thread. */
+  private <T> void offload(StreamObserver<T> observer, String what, Answer<T> answer) {
     try {
-      response = ProtoConverters.toProto(store.labelValues(ProtoConverters.toLabelValuesRequest(request)));
+      seriesExecutor.execute(Context.current().wrap(() -> answer(observer, answer)));
+    } catch (RejectedExecutionException e) {
+      observer.onError(GrpcStatuses.toStatus(
+              StoreApiException.unavailable("start " + what + " call: the executor rejected it", e))
+          .asRuntimeException());
+    }
+  }
+
+  static <T> void answer(StreamObserver<T> observer, Answer<T> answer) {
+    T response;
+    try {
+      response = answer.get();
     } catch (Exception e) {
-      responseObserver.onError(GrpcStatuses.toStatus(e).asRuntimeException());
+      observer.onError(GrpcStatuses.toStatus(e).asRuntimeException());
       return;
     }
-    responseObserver.onNext(response);
-    responseObserver.onCompleted();
+    observer.onNext(response);
+    observer.onCompleted();
+  }
+
+  /** Computes a unary response; may block and throw. */
+  @FunctionalInterface
+  interface Answer<T> {
+    T get() throws Exception;
   }
 
   /**
