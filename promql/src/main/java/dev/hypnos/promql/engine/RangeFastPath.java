@@ -6,7 +6,10 @@ import dev.hypnos.promql.engine.Evaluator.Loaded;
 import dev.hypnos.promql.engine.kernel.RangeKernels;
 import dev.hypnos.promql.parser.AggregateOp;
 import dev.hypnos.promql.parser.Expr;
+import dev.hypnos.promql.parser.BinaryOp;
 import dev.hypnos.promql.parser.Expr.AggregateExpr;
+import dev.hypnos.promql.parser.Expr.BinaryExpr;
+import dev.hypnos.promql.parser.Expr.NumberLiteral;
 import dev.hypnos.promql.parser.Expr.Call;
 import dev.hypnos.promql.parser.Expr.MatrixSelector;
 import dev.hypnos.promql.parser.Expr.VectorSelector;
@@ -35,6 +38,9 @@ final class RangeFastPath {
   static @Nullable List<RangeSeries> eval(Evaluator ev, Expr e, long start, long end, long step) {
     if (e instanceof AggregateExpr a) {
       return aggregate(ev, a, start, end, step);
+    }
+    if (e instanceof BinaryExpr b) {
+      return binary(ev, b, start, end, step);
     }
     List<RangeSeries> out = seriesWise(ev, e, start, end, step, true);
     if (out != null) {
@@ -436,5 +442,197 @@ final class RangeFastPath {
     }
     mean[cell] = t;
     comp[cell] = c;
+  }
+
+  private static boolean arithmetic(BinaryOp op) {
+    return switch (op) {
+      case ADD, SUB, MUL, DIV, POW, MOD, ATAN2 -> true;
+      default -> false;
+    };
+  }
+
+  private static boolean comparison(BinaryOp op) {
+    return switch (op) {
+      case EQLC, NEQ, GTR, LSS, GTE, LTE -> true;
+      default -> false;
+    };
+  }
+
+  /** A selector or rate-like call whose loaded series carry no __type__ / __unit__ label (else null). */
+  private static @Nullable VectorSelector plainOperand(Evaluator ev, Expr e) {
+    VectorSelector vs;
+    if (e instanceof VectorSelector v) {
+      vs = v;
+    } else if (e instanceof Call c && c.args().size() == 1
+        && Evaluator.unwrapParens(c.args().get(0)) instanceof MatrixSelector ms) {
+      vs = ms.selector();
+    } else {
+      return null;
+    }
+    for (Loaded s : ev.loadedFor(vs)) {
+      if (s.labels().get("__type__") != null || s.labels().get("__unit__") != null) {
+        return null;
+      }
+    }
+    return vs;
+  }
+
+  /**
+   * Binary operators series by series: vector-scalar (number literal) arithmetic and filtering
+   * comparisons, and vector-vector arithmetic with one-to-one matching, where each side's match
+   * signatures are unique over the whole query and the result label sets never collide; the
+   * pairs are matched once per query and their points merged by timestamp. Anything else (bool
+   * modifiers, group_left/right, fill values, set operators, signatures or results that could
+   * collide at some step, whose errors depend on the step) is left to the step-wise path.
+   */
+  private static @Nullable List<RangeSeries> binary(Evaluator ev, BinaryExpr b, long start, long end, long step) {
+    BinaryOp op = b.op();
+    if (b.returnBool()) {
+      return null;
+    }
+    Expr lhs = Evaluator.unwrapParens(b.lhs());
+    Expr rhs = Evaluator.unwrapParens(b.rhs());
+    boolean scalarLeft = lhs instanceof NumberLiteral;
+    boolean scalarRight = rhs instanceof NumberLiteral;
+    if (scalarLeft != scalarRight) {
+      if (!arithmetic(op) && !comparison(op)) {
+        return null;
+      }
+      Expr vecSide = scalarLeft ? rhs : lhs;
+      double k = ((NumberLiteral) (scalarLeft ? lhs : rhs)).value();
+      if (plainOperand(ev, vecSide) == null) {
+        return null;
+      }
+      List<RangeSeries> in = seriesWise(ev, vecSide, start, end, step, false);
+      if (in == null) {
+        return null;
+      }
+      List<RangeSeries> out = new ArrayList<>(in.size());
+      Set<Labels> seen = new HashSet<>();
+      int steps = steps(start, end, step);
+      int[] perStep = new int[steps];
+      long total = 0;
+      boolean arith = arithmetic(op);
+      for (RangeSeries rs : in) {
+        ev.checkDeadline();
+        Labels metric = arith ? Evaluator.dropMetadata(rs.metric()) : rs.metric();
+        if (!seen.add(metric)) {
+          return null;
+        }
+        FPointList pts = (FPointList) rs.points();
+        int n = pts.size();
+        long[] ot = new long[n];
+        double[] ov = new double[n];
+        int m = 0;
+        for (int j = 0; j < n; j++) {
+          double f = pts.value(j);
+          double l = scalarLeft ? k : f;
+          double r = scalarLeft ? f : k;
+          if (arith) {
+            ov[m] = BinaryOps.scalar(op, l, r);
+          } else if (BinaryOps.scalar(op, l, r) == 1) {
+            ov[m] = f;
+          } else {
+            continue;
+          }
+          ot[m] = pts.timestamp(j);
+          perStep[(int) ((ot[m] - start) / step)]++;
+          m++;
+        }
+        if (m > 0) {
+          out.add(new RangeSeries(metric, new FPointList(ot, ov, m)));
+          total += m;
+        }
+      }
+      checkLimits(ev, perStep, total);
+      out.sort((x, y) -> x.metric().compareTo(y.metric()));
+      return out;
+    }
+    if (scalarLeft || !arithmetic(op)) {
+      return null;
+    }
+    Expr.VectorMatching m = b.matching();
+    if (m == null) {
+      m = new Expr.VectorMatching(Expr.Cardinality.ONE_TO_ONE, List.of(), false, List.of(), Expr.FillValues.NONE);
+    }
+    if (m.card() != Expr.Cardinality.ONE_TO_ONE || m.fill().lhs() != null || m.fill().rhs() != null
+        || !m.include().isEmpty()) {
+      return null;
+    }
+    for (String name : m.matchingLabels()) {
+      if (name.startsWith("__")) {
+        return null;
+      }
+    }
+    if (plainOperand(ev, lhs) == null || plainOperand(ev, rhs) == null) {
+      return null;
+    }
+    List<RangeSeries> left = seriesWise(ev, lhs, start, end, step, false);
+    if (left == null) {
+      return null;
+    }
+    List<RangeSeries> right = seriesWise(ev, rhs, start, end, step, false);
+    if (right == null) {
+      return null;
+    }
+    Map<Labels, RangeSeries> bySig = new HashMap<>();
+    for (RangeSeries rs : right) {
+      if (bySig.put(BinaryOps.signature(rs.metric(), m), rs) != null) {
+        return null;
+      }
+    }
+    Set<Labels> leftSigs = new HashSet<>();
+    Set<Labels> results = new HashSet<>();
+    int steps = steps(start, end, step);
+    int[] perStep = new int[steps];
+    long total = 0;
+    List<RangeSeries> out = new ArrayList<>();
+    for (RangeSeries ls : left) {
+      ev.checkDeadline();
+      Labels sig = BinaryOps.signature(ls.metric(), m);
+      if (!leftSigs.add(sig)) {
+        return null;
+      }
+      RangeSeries rs = bySig.get(sig);
+      if (rs == null) {
+        continue;
+      }
+      Labels metric = BinaryOps.resultMetric(ev, ls.metric(), rs.metric(), op, m, false);
+      if (!results.add(metric)) {
+        return null;
+      }
+      FPointList lp = (FPointList) ls.points();
+      FPointList rp = (FPointList) rs.points();
+      int ln = lp.size();
+      int rn = rp.size();
+      long[] ot = new long[Math.min(ln, rn)];
+      double[] ov = new double[ot.length];
+      int n = 0;
+      int i = 0;
+      int j = 0;
+      while (i < ln && j < rn) {
+        long lt = lp.timestamp(i);
+        long rt = rp.timestamp(j);
+        if (lt < rt) {
+          i++;
+        } else if (rt < lt) {
+          j++;
+        } else {
+          ot[n] = lt;
+          ov[n] = BinaryOps.scalar(op, lp.value(i), rp.value(j));
+          perStep[(int) ((lt - start) / step)]++;
+          n++;
+          i++;
+          j++;
+        }
+      }
+      if (n > 0) {
+        out.add(new RangeSeries(metric, new FPointList(ot, ov, n)));
+        total += n;
+      }
+    }
+    checkLimits(ev, perStep, total);
+    out.sort((x, y) -> x.metric().compareTo(y.metric()));
+    return out;
   }
 }

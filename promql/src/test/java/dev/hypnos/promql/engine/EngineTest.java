@@ -49,7 +49,8 @@ class EngineTest {
       "sum by (job) (rate(z[2m]))", "avg by (job) ({job=~\"a|c\"})", "count(z)", "max(z)", "min(z)",
       "sum(z)", "avg(z)", "sum without (job) (x)", "max by (__name__) ({__name__=~\"x|z\"})",
       "x + y", "x - on(job) y", "x / ignoring(__name__) z", "x * 2", "2 - x", "z / 0", "x > 3",
-      "x == bool 4", "z + x"})
+      "x == bool 4", "z + x", "rate(x[2m]) / rate(z[2m])", "x % on(job) z", "y ^ ignoring(job) x{job=\"a\"}", "z < 50",
+      "3 >= z", "rate(z[3m]) * 60", "-1 + z", "x atan2 z", "(z) != (4)", "increase(z[5m]) - delta(x[4m])"})
   void seriesWiseRangeQueriesEqualTheInstantQueryAtEachStep(String q) {
     // gaps, a stale marker, counter resets, a second name with the same labels ("x" vs "y")
     MemoryStorage s = new MemoryStorage();
