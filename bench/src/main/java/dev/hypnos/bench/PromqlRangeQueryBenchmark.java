@@ -2,6 +2,7 @@ package dev.hypnos.bench;
 
 import dev.hypnos.core.labels.Labels;
 import dev.hypnos.core.storage.MemoryStorage;
+import dev.hypnos.core.storage.Queryable;
 import dev.hypnos.promql.engine.Engine;
 import dev.hypnos.promql.engine.EngineOptions;
 import dev.hypnos.promql.engine.Matrix;
@@ -29,9 +30,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code steps} steps of the data.
  *
  * <p>One operation is one whole range query, so the score is ns/query; divide by the output points
- * (series x steps, printed by {@link #main}) for ns per output point. MemoryStorage holds samples
- * as plain arrays: no chunk decoding is included (unlike Prometheus's benchmark, which reads XOR
- * chunks from a head block).
+ * (series x steps, printed by {@link #main}) for ns per output point. With {@code
+ * storageKind=memory} the samples come from MemoryStorage's plain arrays (no chunk decoding); with
+ * {@code xor} from {@link XorChunkStorage}, XOR chunks of 120 samples decoded on every query, as
+ * Prometheus's benchmark reads XOR chunks from its head block.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -52,8 +54,12 @@ public class PromqlRangeQueryBenchmark {
   @Param({"1000"})
   public int steps = 1000;
 
+  /** {@code memory}: plain arrays; {@code xor}: XOR chunks decoded per query. */
+  @Param({"memory", "xor"})
+  public String storageKind = "memory";
+
   private final Engine engine = new Engine(EngineOptions.DEFAULT);
-  private MemoryStorage storage = new MemoryStorage();
+  private Queryable storage = new MemoryStorage();
   private Expr expr = engine.parse("a_one");
   private long start;
   private long end;
@@ -61,6 +67,22 @@ public class PromqlRangeQueryBenchmark {
   /** The benchmark's data: a_/b_ one, ten and hundred, as in Prometheus's benchmark. */
   static MemoryStorage data() {
     MemoryStorage s = new MemoryStorage();
+    forEachSample(s::append);
+    return s;
+  }
+
+  /** The same data as XOR chunks of 120 samples. */
+  static XorChunkStorage xorData() {
+    XorChunkStorage.Builder b = new XorChunkStorage.Builder(120);
+    forEachSample(b::append);
+    return b.build();
+  }
+
+  interface SampleSink {
+    void append(Labels l, long t, double v);
+  }
+
+  private static void forEachSample(SampleSink s) {
     String[] sizes = {"one", "ten", "hundred"};
     int[] counts = {1, 10, 100};
     for (int k = 0; k < sizes.length; k++) {
@@ -75,12 +97,11 @@ public class PromqlRangeQueryBenchmark {
         }
       }
     }
-    return s;
   }
 
   @Setup
   public void setup() {
-    storage = data();
+    storage = storageKind.equals("xor") ? xorData() : data();
     expr = engine.parse(query);
     end = (SAMPLES - 1) * INTERVAL;
     start = end - (steps - 1) * INTERVAL;
@@ -89,6 +110,13 @@ public class PromqlRangeQueryBenchmark {
   @Benchmark
   public QueryResult rangeQuery() {
     return engine.rangeQuery(storage, expr, start, end, INTERVAL);
+  }
+
+  private PromqlRangeQueryBenchmark withXor(String q) {
+    query = q;
+    storageKind = "xor";
+    setup();
+    return this;
   }
 
   /** Output points of one query: series x points per series. */
@@ -109,6 +137,10 @@ public class PromqlRangeQueryBenchmark {
       b.query = q;
       b.setup();
       QueryResult r = b.rangeQuery();
+      QueryResult x = new PromqlRangeQueryBenchmark().withXor(q).rangeQuery();
+      if (!x.value().equals(r.value())) {
+        throw new IllegalStateException("xor and memory storage disagree on " + q);
+      }
       System.out.println(q + "\tseries=" + ((Matrix) r.value()).series().size() + "\tpoints=" + points(r));
     }
   }

@@ -375,7 +375,7 @@ final class BinaryOps {
     return a.addScaled(b, sign);
   }
 
-  private static Labels resultMetric(Evaluator ev, Labels lhs, Labels rhs, BinaryOp op, Expr.VectorMatching m,
+  static Labels resultMetric(Evaluator ev, Labels lhs, Labels rhs, BinaryOp op, Expr.VectorMatching m,
       boolean returnBool) {
     Map<String, String> b = Evaluator.mapOf(lhs);
     if ((!ev.delayedNameRemoval() && returnBool) || changesMetricSchema(op)) {

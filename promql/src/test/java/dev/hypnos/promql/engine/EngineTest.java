@@ -43,7 +43,14 @@ class EngineTest {
   @org.junit.jupiter.params.ParameterizedTest
   @org.junit.jupiter.params.provider.ValueSource(strings = {
       "x", "x offset 1m", "x @ 300", "x offset -2m", "rate(x[2m])", "increase(x[90s] offset 30s)",
-      "delta(x[5m] @ 600)", "rate(x[1m])", "rate(y[3m])", "increase(y[10m] @ 900 offset 5m)"})
+      "delta(x[5m] @ 600)", "rate(x[1m])", "rate(y[3m])", "increase(y[10m] @ 900 offset 5m)",
+      "rate(x[5m])", "increase(x[10m])", "rate(z[2m])", "delta(z[3m])", "increase(z[7m] offset 1m)",
+      "sum(x)", "sum by (job) (x)", "avg(x)", "count(x)", "max(x)", "min(x)", "sum(rate(x[2m]))",
+      "sum by (job) (rate(z[2m]))", "avg by (job) ({job=~\"a|c\"})", "count(z)", "max(z)", "min(z)",
+      "sum(z)", "avg(z)", "sum without (job) (x)", "max by (__name__) ({__name__=~\"x|z\"})",
+      "x + y", "x - on(job) y", "x / ignoring(__name__) z", "x * 2", "2 - x", "z / 0", "x > 3",
+      "x == bool 4", "z + x", "rate(x[2m]) / rate(z[2m])", "x % on(job) z", "y ^ ignoring(job) x{job=\"a\"}", "z < 50",
+      "3 >= z", "rate(z[3m]) * 60", "-1 + z", "x atan2 z", "(z) != (4)", "increase(z[5m]) - delta(x[4m])"})
   void seriesWiseRangeQueriesEqualTheInstantQueryAtEachStep(String q) {
     // gaps, a stale marker, counter resets, a second name with the same labels ("x" vs "y")
     MemoryStorage s = new MemoryStorage();
@@ -60,6 +67,17 @@ class EngineTest {
       if (i > 20) {
         s.append(Labels.of("__name__", "y", "job", "a"), t, i);
       }
+      // NaN, infinities, resets to a smaller non-zero value, a stale marker followed by more data
+      double zv = switch (i % 11) {
+        case 2 -> Double.NaN;
+        case 5 -> Double.POSITIVE_INFINITY;
+        case 8 -> -1.5;
+        default -> i * 0.7 % 9;
+      };
+      s.append(Labels.of("__name__", "z", "job", "c"), t, i == 33 ? Values.STALE_NAN : zv);
+      if (i % 4 != 1) {
+        s.append(Labels.of("__name__", "z", "job", "a"), t, 100 - i);
+      }
     }
     Engine engine = new Engine(EngineOptions.DEFAULT);
     long end = 1_300_000;
@@ -73,7 +91,7 @@ class EngineTest {
     int points = 0;
     for (long ts = 0; ts <= end; ts += 20_000) {
       for (Sample smp : ((Vector) engine.instantQuery(s, q, ts).value()).samples()) {
-        assertThat(got.getOrDefault(smp.metric(), java.util.Map.of()).get(ts)).as(smp + " at " + ts).isEqualTo(smp.f());
+        assertThat(got.getOrDefault(smp.metric(), java.util.Map.of()).get(ts)).as(smp + " at " + ts).isEqualTo(Double.valueOf(smp.f()));
         points++;
       }
     }

@@ -22,7 +22,6 @@ public final class RangeKernels {
   public static double extrapolatedRate(
       long[] t, double[] v, int from, int to, long rangeStart, long rangeEnd, boolean isCounter, boolean isRate,
       double rangeSeconds) {
-    int n1 = to - from - 1;
     double result = v[to - 1] - v[from];
     if (isCounter) {
       for (int i = from + 1; i < to; i++) {
@@ -31,6 +30,54 @@ public final class RangeKernels {
         }
       }
     }
+    return extrapolate(t, v, from, to, result, rangeStart, rangeEnd, isCounter, isRate, rangeSeconds);
+  }
+
+  /**
+   * Positions {@code i} in {@code [1, n)} where {@code v[i] < v[i - 1]} (counter resets), in
+   * order; the count is in the last slot of the returned array ({@code r[r.length - 1]}).
+   */
+  public static int[] resetPositions(double[] v, int n) {
+    int c = 0;
+    for (int i = 1; i < n; i++) {
+      if (v[i] < v[i - 1]) {
+        c++;
+      }
+    }
+    int[] r = new int[c + 1];
+    int j = 0;
+    for (int i = 1; i < n; i++) {
+      if (v[i] < v[i - 1]) {
+        r[j++] = i;
+      }
+    }
+    r[c] = c;
+    return r;
+  }
+
+  /**
+   * The same as {@link #extrapolatedRate} (bit for bit), for windows that slide forward: the
+   * counter-reset corrections come from {@code resets} ({@link #resetPositions}), starting at
+   * {@code resets[r]}, the first reset after {@code from} (the caller keeps r monotonic), so a
+   * window without resets costs no scan.
+   */
+  public static double slidingRate(
+      long[] t, double[] v, int from, int to, int[] resets, int r, long rangeStart, long rangeEnd,
+      boolean isCounter, boolean isRate, double rangeSeconds) {
+    double result = v[to - 1] - v[from];
+    if (isCounter) {
+      int nr = resets[resets.length - 1];
+      for (int k = r; k < nr && resets[k] < to; k++) {
+        result += v[resets[k] - 1];
+      }
+    }
+    return extrapolate(t, v, from, to, result, rangeStart, rangeEnd, isCounter, isRate, rangeSeconds);
+  }
+
+  private static double extrapolate(
+      long[] t, double[] v, int from, int to, double result, long rangeStart, long rangeEnd, boolean isCounter,
+      boolean isRate, double rangeSeconds) {
+    int n1 = to - from - 1;
     long firstT = t[from];
     long lastT = t[to - 1];
     double durationToStart = (firstT - rangeStart) / 1000.0;
