@@ -143,6 +143,29 @@ class PenaltyDedupBatchTest {
   }
 
   @Test
+  void moreThanTwoReplicasWithoutCounterCorrectionMatchTheIterators() {
+    Random rnd = new Random(13);
+    for (int round = 0; round < 200; round++) {
+      int n = 3 + rnd.nextInt(3);
+      long interval = 1000L * (1 + rnd.nextInt(30));
+      List<Replica> reps = new ArrayList<>();
+      for (int r = 0; r < n; r++) {
+        reps.add(replica(rnd, rnd.nextInt(60_000), interval, rnd.nextInt(500), false));
+      }
+      List<ChunkIterator> chained = new ArrayList<>();
+      List<ChunkIterator> nested = new ArrayList<>();
+      for (Replica r : reps) {
+        chained.add(r.iterator());
+        nested.add(r.iterator());
+      }
+      List<long[]> want = drainBits(PenaltyDedupIterator.chained(chained, false));
+      ChunkIterator it = PenaltyDedupIterator.of(nested, false);
+      assertThat(it).isInstanceOf(PenaltyDedupBatch.class);
+      assertThat(drainBits(it)).as("round %d, %d replicas", round, n).containsExactlyElementsOf(want);
+    }
+  }
+
+  @Test
   void counterSwitchAddsTheMissedIncrease() {
     // a stops after 300; b (restarted, lower) takes over after the gap: its values are raised so
     // that the counter never goes down.
