@@ -43,12 +43,19 @@ final class PenaltyDedupBatch implements ChunkIterator {
 
     /** Moves to the first sample at or after {@code target}; false (and done) when there is none. */
     boolean seek(long target) {
-      while (t[pos] < target) {
-        if (++pos == len && !fill()) {
-          ok = false;
-          return false;
+      long[] tt = t;
+      int p = pos;
+      while (tt[p] < target) {
+        if (++p == len) {
+          if (!fill()) {
+            ok = false;
+            return false;
+          }
+          tt = t;
+          p = 0;
         }
       }
+      pos = p;
       return true;
     }
 
@@ -99,7 +106,7 @@ final class PenaltyDedupBatch implements ChunkIterator {
     while (n < max) {
       boolean lastUseA = useA;
       boolean lastValid = useA ? a.ok : b.ok;
-      double lastValue = lastValid ? (useA ? a.value() : b.value()) : 0;
+      double lastValue = counter && lastValid ? (useA ? a.value() : b.value()) : 0;
       if (a.ok) {
         a.seek(lastT + 1 + penA);
       }

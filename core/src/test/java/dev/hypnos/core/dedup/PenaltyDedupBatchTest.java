@@ -190,4 +190,16 @@ class PenaltyDedupBatchTest {
     assertThat(Values.isStaleNaN(it.value())).isTrue();
     assertThat(it.next()).isFalse();
   }
+
+  @Test
+  void staleMarkerKeepsItsBitsThroughTheSampleAtATimeChain() {
+    Replica a = new Replica(new long[] {10_000, 20_000}, new double[] {1, Values.STALE_NAN});
+    Replica b = new Replica(new long[] {15_000}, new double[] {2});
+    Replica c = new Replica(new long[] {16_000}, new double[] {3});
+    ChunkIterator it = PenaltyDedupIterator.of(List.of(a.iterator(), b.iterator(), c.iterator()), true);
+    assertThat(it).isNotInstanceOf(PenaltyDedupBatch.class);
+    assertThat(it.next()).isTrue();
+    assertThat(it.next()).isTrue();
+    assertThat(Values.isStaleNaN(it.value())).isTrue();
+  }
 }
