@@ -195,7 +195,7 @@ class PenaltyDedupBatchTest {
   void staleMarkerKeepsItsBitsThroughTheSampleAtATimeChain() {
     Replica a = new Replica(new long[] {10_000, 20_000}, new double[] {1, Values.STALE_NAN});
     Replica b = new Replica(new long[] {15_000}, new double[] {2});
-    Replica c = new Replica(new long[] {16_000}, new double[] {3});
+    Replica c = new Replica(new long[] {26_000}, new double[] {3});
     ChunkIterator it = PenaltyDedupIterator.of(List.of(a.iterator(), b.iterator(), c.iterator()), true);
     assertThat(it).isNotInstanceOf(PenaltyDedupBatch.class);
     assertThat(it.next()).isTrue();
