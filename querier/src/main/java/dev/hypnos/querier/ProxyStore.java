@@ -25,7 +25,6 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -333,10 +332,18 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
     return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 
-  /** Orders streams by their head series' labels, then by store order. */
-  private static int compareHeads(Stream a, Stream b) {
-    int c = Objects.requireNonNull(a.head).labels().compareTo(Objects.requireNonNull(b.head).labels());
-    return c != 0 ? c : Integer.compare(a.order, b.order);
+  /**
+   * Whether stream {@code a} goes before {@code b}: by their head series' labels, then by store
+   * order; an ended stream (no head) after every other.
+   */
+  private static boolean before(Stream a, Stream b) {
+    StoreSeries ha = a.head;
+    StoreSeries hb = b.head;
+    if (ha == null || hb == null) {
+      return hb == null && (ha != null || a.order < b.order);
+    }
+    int c = ha.labels().compareTo(hb.labels());
+    return c != 0 ? c < 0 : a.order < b.order;
   }
 
   private static boolean headIs(Stream s, Labels labels) {
@@ -344,61 +351,97 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
     return h != null && h.labels().equals(labels);
   }
 
-  private void merge(List<Stream> streams, SeriesRequest request, SeriesSink sink, boolean partial) {
-    PriorityQueue<Stream> heap = new PriorityQueue<>(Math.max(1, streams.size()), ProxyStore::compareHeads);
-    for (Stream s : streams) {
-      if (advance(s, sink, partial)) {
-        heap.add(s);
+  /**
+   * A loser tree over the store streams: {@code tree[0]} is the stream whose head goes first,
+   * {@code tree[1..k-1]} the losers of the internal nodes (children of node n: 2n and 2n+1;
+   * stream i is leaf k+i). After the winner's head changed, one comparison per level (log2 k)
+   * restores it, against the PriorityQueue's poll and re-add.
+   */
+  private static final class LoserTree {
+    final Stream[] streams;
+    final int[] tree;
+
+    LoserTree(List<Stream> streams) {
+      this.streams = streams.toArray(Stream[]::new);
+      this.tree = new int[Math.max(1, this.streams.length)];
+      if (this.streams.length > 0) {
+        tree[0] = build(1);
       }
     }
+
+    private int build(int node) {
+      int k = streams.length;
+      if (node >= k) {
+        return node - k;
+      }
+      int l = build(2 * node);
+      int r = build(2 * node + 1);
+      if (before(streams[r], streams[l])) {
+        tree[node] = l;
+        return r;
+      }
+      tree[node] = r;
+      return l;
+    }
+
+    Stream winner() {
+      return streams[tree[0]];
+    }
+
+    /** Re-seats the winner after its head changed. */
+    void replay() {
+      int w = tree[0];
+      Stream cur = streams[w];
+      for (int node = (w + streams.length) >>> 1; node >= 1; node >>>= 1) {
+        int other = tree[node];
+        if (before(streams[other], cur)) {
+          tree[node] = w;
+          w = other;
+          cur = streams[w];
+        }
+      }
+      tree[0] = w;
+    }
+  }
+
+  private void merge(List<Stream> streams, SeriesRequest request, SeriesSink sink, boolean partial) {
+    if (streams.isEmpty()) {
+      return;
+    }
+    for (Stream s : streams) {
+      advance(s, sink, partial);
+    }
+    LoserTree tree = new LoserTree(streams);
     long sent = 0;
-    List<Stream> same = new ArrayList<>();
-    while (!heap.isEmpty()) {
-      Stream first = heap.poll();
-      StoreSeries series = Objects.requireNonNull(first.head);
+    while (true) {
+      Stream first = tree.winner();
+      StoreSeries series = first.head;
+      if (series == null) {
+        return; // every stream ended
+      }
       Labels labels = series.labels();
-      boolean more = advance(first, sink, partial);
-      Stream next = heap.peek();
-      if (!headIs(first, labels) && (next == null || !headIs(next, labels))) {
+      advance(first, sink, partial);
+      tree.replay();
+      // Every head is at or after labels, so any other copy of this label set is the new winner.
+      if (!headIs(tree.winner(), labels)) {
         // The common case: one copy of this label set.
         sink.series(series);
-        if (request.limit() > 0 && ++sent >= request.limit()) {
-          return;
-        }
-        if (more) {
-          heap.add(first);
-        }
-        continue;
-      }
-      // Every copy of this label set: from other stores, and repeated in one stream (a store that
-      // could not strip replica labels sends replicas one after another).
-      List<StoreSeries> parts = new ArrayList<>();
-      parts.add(series);
-      while (headIs(first, labels)) {
-        parts.add(Objects.requireNonNull(first.head));
-        advance(first, sink, partial);
-      }
-      same.clear();
-      while (!heap.isEmpty() && headIs(heap.peek(), labels)) {
-        same.add(heap.poll());
-      }
-      for (Stream s : same) {
-        while (headIs(s, labels)) {
+      } else {
+        // Every copy of this label set: from other stores, and repeated in one stream (a store
+        // that could not strip replica labels sends replicas one after another). Ties go by store
+        // order, so the copies come store by store.
+        List<StoreSeries> parts = new ArrayList<>(4);
+        parts.add(series);
+        Stream s;
+        while (headIs(s = tree.winner(), labels)) {
           parts.add(Objects.requireNonNull(s.head));
           advance(s, sink, partial);
+          tree.replay();
         }
+        sink.series(mergeChunks(parts));
       }
-      sink.series(mergeChunks(parts));
       if (request.limit() > 0 && ++sent >= request.limit()) {
         return;
-      }
-      if (first.head != null) {
-        heap.add(first);
-      }
-      for (Stream s : same) {
-        if (s.head != null) {
-          heap.add(s);
-        }
       }
     }
   }
@@ -408,6 +451,10 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
    * time (Thanos's {@code responseDeduplicator}).
    */
   static StoreSeries mergeChunks(List<StoreSeries> parts) {
+    StoreSeries same = allCopiesEqual(parts);
+    if (same != null) {
+      return same;
+    }
     List<StoreChunk> chunks = new ArrayList<>();
     Set<Long> seen = new HashSet<>();
     for (StoreSeries p : parts) {
@@ -417,8 +464,49 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
         }
       }
     }
-    chunks.sort(Comparator.comparingLong(StoreChunk::minTime).thenComparingLong(StoreChunk::maxTime));
+    chunks.sort(BY_TIME);
     return new StoreSeries(parts.get(0).labels(), chunks);
+  }
+
+  private static final Comparator<StoreChunk> BY_TIME =
+      Comparator.comparingLong(StoreChunk::minTime).thenComparingLong(StoreChunk::maxTime);
+
+  /**
+   * The first copy when it is what {@link #mergeChunks} would build anyway (the usual case of
+   * replicas that hold the same blocks): every copy has the same chunks in the same order, and the
+   * first copy's chunks are in time order with no two of equal hash. Null otherwise.
+   */
+  private static @Nullable StoreSeries allCopiesEqual(List<StoreSeries> parts) {
+    List<StoreChunk> first = parts.get(0).chunks();
+    int n = first.size();
+    if (n > 8) {
+      return null;
+    }
+    long[] hashes = new long[n];
+    for (int i = 0; i < n; i++) {
+      StoreChunk c = first.get(i);
+      hashes[i] = chunkHash(c);
+      if (i > 0 && BY_TIME.compare(first.get(i - 1), c) > 0) {
+        return null;
+      }
+      for (int j = 0; j < i; j++) {
+        if (hashes[j] == hashes[i]) {
+          return null;
+        }
+      }
+    }
+    for (int p = 1; p < parts.size(); p++) {
+      List<StoreChunk> other = parts.get(p).chunks();
+      if (other.size() != n) {
+        return null;
+      }
+      for (int i = 0; i < n; i++) {
+        if (chunkHash(other.get(i)) != hashes[i]) {
+          return null;
+        }
+      }
+    }
+    return parts.get(0);
   }
 
   /** The hash of the first present part (raw, count, max, min, sum, counter), computed if unset. */

@@ -171,6 +171,11 @@ public final class StoreApiQueryable implements Queryable, AutoCloseable {
     }
 
     private final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(QUEUE_SIZE);
+    /**
+     * Items already taken from the queue, in order: the reader drains the queue in bulk, since
+     * taking items one at a time wakes the (blocked, faster) producer for every slot freed.
+     */
+    private final java.util.ArrayDeque<Item> taken = new java.util.ArrayDeque<>(QUEUE_SIZE);
     private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
     private final long minTime;
     private final long maxTime;
@@ -241,9 +246,14 @@ public final class StoreApiQueryable implements Queryable, AutoCloseable {
       if (done) {
         return false;
       }
-      Item item;
+      Item item = taken.poll();
+      if (item == null && queue.drainTo(taken, QUEUE_SIZE) > 0) {
+        item = taken.poll();
+      }
       try {
-        item = queue.take();
+        if (item == null) {
+          item = queue.take();
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new InterruptedIOException("select interrupted");

@@ -354,6 +354,43 @@ final class StoreSeriesIterators {
       }
     }
 
+    /** Decodes chunk after chunk in bulk ({@link XorIterator#next(long[], double[], int, int)}). */
+    @Override
+    public int next(long[] ts, double[] values, int off, int max) {
+      java.util.Objects.checkFromIndexSize(off, max, ts.length);
+      java.util.Objects.checkFromIndexSize(off, max, values.length);
+      int n = 0;
+      while (n < max) {
+        if (!in) {
+          if (!next()) {
+            break; // the end, or a chunk that is not XOR (error set)
+          }
+          ts[off + n] = xor.timestamp();
+          values[off + n] = xor.value();
+          n++;
+          continue;
+        }
+        int m = xor.next(ts, values, off + n, max - n);
+        n += m;
+        if (n < max) {
+          if (xor.error() != null) {
+            error = xor.error();
+            current = false;
+            in = false;
+            i = chunks.size();
+            return n;
+          }
+          in = false;
+        }
+      }
+      if (n > 0) {
+        current = true; // the decoder stands on the last sample written
+      } else if (max > 0) {
+        current = false;
+      }
+      return n;
+    }
+
     @Override
     public boolean hasCurrent() {
       return current;
@@ -382,6 +419,10 @@ final class StoreSeriesIterators {
     private final long maxTime;
     private boolean current;
     private boolean done;
+    /** The current sample came from a batch read: {@code lastT}/{@code lastV}, not {@code it}. */
+    private boolean fromBatch;
+    private long lastT;
+    private double lastV;
 
     Bounded(ChunkIterator it, long minTime, long maxTime) {
       this.it = it;
@@ -391,6 +432,7 @@ final class StoreSeriesIterators {
 
     @Override
     public boolean next() {
+      fromBatch = false;
       if (done) {
         return false;
       }
@@ -410,6 +452,45 @@ final class StoreSeriesIterators {
       return false;
     }
 
+    /** Reads a batch from the wrapped iterator and keeps the samples in range, in place. */
+    @Override
+    public int next(long[] ts, double[] values, int off, int max) {
+      java.util.Objects.checkFromIndexSize(off, max, ts.length);
+      java.util.Objects.checkFromIndexSize(off, max, values.length);
+      int n = 0;
+      while (n < max && !done) {
+        int m = it.next(ts, values, off + n, max - n);
+        if (m == 0) {
+          done = true;
+          break;
+        }
+        int end = off + n + m;
+        for (int k = off + n; k < end; k++) {
+          long t = ts[k];
+          if (t < minTime) {
+            continue;
+          }
+          if (t > maxTime) {
+            done = true;
+            break;
+          }
+          ts[off + n] = t;
+          values[off + n] = values[k];
+          n++;
+        }
+      }
+      // The wrapped iterator may stand past the last sample kept (beyond maxTime): remember it.
+      if (n > 0) {
+        lastT = ts[off + n - 1];
+        lastV = values[off + n - 1];
+        fromBatch = true;
+        current = true;
+      } else if (max > 0) {
+        current = false;
+      }
+      return n;
+    }
+
     @Override
     public boolean hasCurrent() {
       return current;
@@ -417,12 +498,12 @@ final class StoreSeriesIterators {
 
     @Override
     public long timestamp() {
-      return it.timestamp();
+      return fromBatch ? lastT : it.timestamp();
     }
 
     @Override
     public double value() {
-      return it.value();
+      return fromBatch ? lastV : it.value();
     }
 
     @Override

@@ -33,6 +33,25 @@ public interface ChunkIterator {
     return false;
   }
 
+  /**
+   * Reads up to {@code max} next samples into {@code ts[off..]} and {@code values[off..]} and
+   * returns how many it wrote; fewer than {@code max} only at the end (or on corrupt data, see
+   * {@link #error()}). Afterwards the current sample is the last one written. Consumers that read
+   * whole series (deduplication) use it to step an iterator once per batch instead of once per
+   * sample; iterators that can decode in bulk override it.
+   */
+  default int next(long[] ts, double[] values, int off, int max) {
+    java.util.Objects.checkFromIndexSize(off, max, ts.length);
+    java.util.Objects.checkFromIndexSize(off, max, values.length);
+    int n = 0;
+    while (n < max && next()) {
+      ts[off + n] = timestamp();
+      values[off + n] = value();
+      n++;
+    }
+    return n;
+  }
+
   /** True when positioned on a sample (after a successful next or seek). */
   boolean hasCurrent();
 

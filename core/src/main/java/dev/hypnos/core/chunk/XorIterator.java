@@ -147,6 +147,7 @@ public final class XorIterator implements ChunkIterator {
    * registers for the whole batch. May be mixed freely with {@link #next()}; afterwards the
    * current sample is the last one written.
    */
+  @Override
   public int next(long[] ts, double[] values, int off, int max) {
     Objects.checkFromIndexSize(off, max, ts.length);
     Objects.checkFromIndexSize(off, max, values.length);

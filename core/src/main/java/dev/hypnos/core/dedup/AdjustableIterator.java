@@ -64,7 +64,8 @@ interface AdjustableIterator extends ChunkIterator {
 
     @Override
     public double value() {
-      return it.value() + errAdjust;
+      // Adding 0.0 would turn the stale marker (a signalling NaN) into a quiet NaN.
+      return errAdjust != 0 ? it.value() + errAdjust : it.value();
     }
 
     @Override

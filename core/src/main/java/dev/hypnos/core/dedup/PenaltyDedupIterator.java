@@ -9,7 +9,9 @@ import org.jspecify.annotations.Nullable;
  * is reading and looks at the other one only for samples more than twice the last observed scrape
  * interval ahead (5 s before an interval is known), so it switches replicas only across a gap and
  * does not interleave two scrape phases. Ties go to the first replica. More replicas are folded
- * pairwise: {@code dedup(dedup(r0, r1), r2)}.
+ * pairwise: {@code dedup(dedup(r0, r1), r2)}. Two replicas (and any number
+ * without counter correction) are merged by {@link PenaltyDedupBatch}, the same algorithm over
+ * arrays.
  *
  * <p>Concurrency: not thread-safe.
  */
@@ -41,6 +43,24 @@ public final class PenaltyDedupIterator implements AdjustableIterator {
    * corrected so that switching replicas never looks like a counter reset.
    */
   public static ChunkIterator of(List<? extends ChunkIterator> replicas, boolean counter) {
+    if (replicas.size() == 2) {
+      // The common case (one HA pair): the same algorithm as a tight loop over arrays.
+      return new PenaltyDedupBatch(replicas.get(0), replicas.get(1), counter);
+    }
+    if (replicas.size() > 2 && !counter) {
+      // Folded pairwise as below. Without counter correction a merged pair's output does not
+      // depend on how far ahead it is read, so batches may be nested.
+      ChunkIterator it = new PenaltyDedupBatch(replicas.get(0), replicas.get(1), false);
+      for (int i = 2; i < replicas.size(); i++) {
+        it = new PenaltyDedupBatch(it, replicas.get(i), false);
+      }
+      return it;
+    }
+    return chained(replicas, counter);
+  }
+
+  /** The sample-at-a-time iterators folded pairwise; any number of replicas. */
+  static ChunkIterator chained(List<? extends ChunkIterator> replicas, boolean counter) {
     if (replicas.isEmpty()) {
       throw new IllegalArgumentException("dedup needs at least one replica");
     }

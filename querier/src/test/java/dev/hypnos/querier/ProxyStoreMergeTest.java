@@ -1,0 +1,130 @@
+package dev.hypnos.querier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hypnos.core.labels.Labels;
+import dev.hypnos.core.labels.Matcher;
+import dev.hypnos.storeapi.ChunkData;
+import dev.hypnos.storeapi.LabelNamesRequest;
+import dev.hypnos.storeapi.LabelNamesResponse;
+import dev.hypnos.storeapi.LabelValuesRequest;
+import dev.hypnos.storeapi.LabelValuesResponse;
+import dev.hypnos.storeapi.SeriesRequest;
+import dev.hypnos.storeapi.SeriesResponse;
+import dev.hypnos.storeapi.SeriesSink;
+import dev.hypnos.storeapi.StoreApi;
+import dev.hypnos.storeapi.StoreChunk;
+import dev.hypnos.storeapi.StoreInfo;
+import dev.hypnos.storeapi.StoreSeries;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/** The fan-out's k-way merge on random store contents, against a merge built by sorting. */
+class ProxyStoreMergeTest {
+  /** A store that streams a fixed list as it is. */
+  record ListStore(List<StoreSeries> series) implements StoreApi {
+    @Override
+    public void series(SeriesRequest request, SeriesSink sink) {
+      for (StoreSeries s : series) {
+        sink.send(new SeriesResponse.SeriesItem(s));
+      }
+    }
+
+    @Override
+    public LabelNamesResponse labelNames(LabelNamesRequest request) {
+      return new LabelNamesResponse(List.of(), List.of(), null);
+    }
+
+    @Override
+    public LabelValuesResponse labelValues(LabelValuesRequest request) {
+      return new LabelValuesResponse(List.of(), List.of(), null);
+    }
+
+    @Override
+    public StoreInfo info() {
+      return new StoreInfo(List.of(), Long.MIN_VALUE, Long.MAX_VALUE, false, true, List.of());
+    }
+  }
+
+  static StoreChunk chunk(Random rnd) {
+    long min = rnd.nextInt(4) * 1000L;
+    byte[] data = new byte[] {0, 1, (byte) rnd.nextInt(3)};
+    return StoreChunk.raw(min, min + 999, ChunkData.hashed(ChunkData.Encoding.XOR, data));
+  }
+
+  static String describe(StoreSeries s) {
+    StringBuilder sb = new StringBuilder(s.labels().toString());
+    for (StoreChunk c : s.chunks()) {
+      sb.append(' ').append(c.minTime()).append('-').append(c.maxTime()).append(':').append(c.raw().array()[c.raw().offset() + 2]);
+    }
+    return sb.toString();
+  }
+
+  @Test
+  void mergesLikeSortingAllStoresAndGroupingEqualLabelSets() throws IOException {
+    Random rnd = new Random(5);
+    for (int round = 0; round < 60; round++) {
+      int stores = 2 + rnd.nextInt(5); // one store is streamed through without merging
+      List<ProxyStore.Member> members = new ArrayList<>();
+      // Reference: label set -> the copies in store order (within a store, in stream order).
+      TreeMap<Labels, List<StoreSeries>> want = new TreeMap<>();
+      for (int s = 0; s < stores; s++) {
+        List<StoreSeries> list = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+          if (rnd.nextInt(3) != 0) {
+            continue;
+          }
+          Labels l = Labels.of("__name__", "m", "i", String.format("%03d", i), "x", rnd.nextInt(3) == 0 ? "é" : "a");
+          int copies = rnd.nextInt(8) == 0 ? 2 : 1; // a store repeating a label set (unstripped replicas)
+          for (int c = 0; c < copies; c++) {
+            List<StoreChunk> chunks = new ArrayList<>();
+            int n = 1 + rnd.nextInt(3);
+            for (int k = 0; k < n; k++) {
+              chunks.add(chunk(rnd));
+            }
+            list.add(new StoreSeries(l, chunks));
+          }
+        }
+        list.sort((a, b) -> a.labels().compareTo(b.labels()));
+        for (StoreSeries ss : list) {
+          want.computeIfAbsent(ss.labels(), k -> new ArrayList<>()).add(ss);
+        }
+        ListStore st = new ListStore(list);
+        members.add(new ProxyStore.Member("store-" + s, st, st.info()));
+      }
+      List<String> expected = new ArrayList<>();
+      for (List<StoreSeries> copies : want.values()) {
+        expected.add(describe(copies.size() == 1 ? copies.get(0) : ProxyStore.mergeChunks(copies)));
+      }
+      List<String> got = new ArrayList<>();
+      try (ProxyStore proxy = new ProxyStore(() -> members, Duration.ZERO, true)) {
+        proxy.series(SeriesRequest.builder(0, 10_000, List.of(Matcher.eq("__name__", "m"))).build(), r -> {
+          if (r instanceof SeriesResponse.SeriesItem si) {
+            got.add(describe(si.series()));
+          }
+        });
+      }
+      assertThat(got).as("round %d with %d stores", round, stores).containsExactlyElementsOf(expected);
+    }
+  }
+
+  @Test
+  void equalCopiesMergeToTheFirstAndDifferentOnesToTheirUnion() {
+    StoreChunk a = StoreChunk.raw(0, 999, ChunkData.hashed(ChunkData.Encoding.XOR, new byte[] {1}));
+    StoreChunk b = StoreChunk.raw(1000, 1999, ChunkData.hashed(ChunkData.Encoding.XOR, new byte[] {2}));
+    StoreChunk c = StoreChunk.raw(500, 1499, ChunkData.hashed(ChunkData.Encoding.XOR, new byte[] {3}));
+    Labels l = Labels.of("a", "1");
+    StoreSeries first = new StoreSeries(l, List.of(a, b));
+    assertThat(ProxyStore.mergeChunks(List.of(first, new StoreSeries(l, List.of(a, b))))).isSameAs(first);
+    StoreSeries merged = ProxyStore.mergeChunks(List.of(first, new StoreSeries(l, List.of(a, c))));
+    assertThat(merged.chunks()).containsExactly(a, c, b);
+    // Unsorted first copy: sorted in the result.
+    StoreSeries unsorted = ProxyStore.mergeChunks(List.of(new StoreSeries(l, List.of(b, a)), new StoreSeries(l, List.of(b, a))));
+    assertThat(unsorted.chunks()).containsExactly(a, b);
+  }
+}
