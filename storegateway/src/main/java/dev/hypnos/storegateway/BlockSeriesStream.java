@@ -43,6 +43,7 @@ final class BlockSeriesStream implements SeriesStream {
   private final boolean chunkHashes;
   private final SeriesEntry entry = new SeriesEntry();
   private final ChunkBytes raw = new ChunkBytes();
+  private int[] seriesEnd = new int[16];
   private List<Item> ready = new ArrayList<>();
   private int readyPos;
   private final long[] refs;
@@ -216,19 +217,24 @@ final class BlockSeriesStream implements SeriesStream {
     ChunkBytes raw = this.raw;
     if (fetch == 0) {
       // nothing to read: skip_chunks, or no chunk of a kept series
-    } else if (kept == cand) {
-      block.chunks(cRef, total, raw);
     } else {
-      long[] want = new long[fetch];
+      // Chunk i's series ends at seriesEnd[i]: the chunks of one series share an array.
+      if (seriesEnd.length < fetch) {
+        seriesEnd = new int[Math.max(fetch, seriesEnd.length * 2)];
+      }
+      long[] want = kept == cand ? cRef : new long[fetch];
       int f = 0;
       for (int s = 0; s < cand; s++) {
         if (keep[s]) {
-          for (int c = s == 0 ? 0 : chunkEnd[s - 1]; c < chunkEnd[s]; c++) {
-            want[f++] = cRef[c];
+          int from = s == 0 ? 0 : chunkEnd[s - 1];
+          int end = f + chunkEnd[s] - from;
+          for (int c = from; c < chunkEnd[s]; c++) {
+            want[f] = cRef[c];
+            seriesEnd[f++] = end;
           }
         }
       }
-      block.chunks(want, fetch, raw);
+      block.chunks(want, fetch, seriesEnd, raw);
     }
     int r = 0;
     for (int s = 0; s < cand; s++) {

@@ -346,7 +346,7 @@ public final class BucketBlock implements Closeable {
    */
   public RawChunk[] chunks(long[] refs, int n) throws IOException {
     ChunkBytes b = new ChunkBytes();
-    chunks(refs, n, b);
+    chunks(refs, n, null, b);
     RawChunk[] out = new RawChunk[n];
     for (int i = 0; i < n; i++) {
       out[i] = new RawChunk(b.encoding(i), Arrays.copyOfRange(b.array(i), b.offset(i), b.offset(i) + b.length(i)));
@@ -417,39 +417,80 @@ public final class BucketBlock implements Closeable {
     }
   }
 
-  /** Smallest and largest slab: slabs grow while one read keeps needing more. */
-  private static final int FIRST_SLAB = 4 * 1024;
+  /** Largest slab (a series with more chunk bytes takes several). */
   private static final int MAX_SLAB = 64 * 1024;
 
   /**
-   * Where one read puts chunk data: the current slab and its used part. A new slab holds at least
-   * the chunk that did not fit, else what the rest of the part probably needs, capped by a size
-   * that doubles per slab from {@value #FIRST_SLAB} to {@value #MAX_SLAB} bytes: a read of a few
-   * chunks takes little memory, a large one few allocations, and a slab's unused tail stays small.
+   * Where one read puts chunk data: the current slab and its used part. A slab holds the chunks of
+   * one series only (so a series sent and dropped frees its bytes, as it did with one array per
+   * chunk), sized by where that series' last chunk starts plus the current chunk's length; a slab
+   * left with a large unused tail (the estimate was too high) is copied to an exact-size array when
+   * it is retired, so chunks never hold much more memory than their own bytes.
    */
   private static final class Slab {
+    private final ChunkBytes out;
+    private final int @Nullable [] seriesEnd;
     byte[] buf = new byte[0];
     int used;
-    int cap = FIRST_SLAB;
+    // Chunks out[first..last] may point into buf (those read alone have arrays of their own).
+    int first;
+    int last = -1;
+    int groupEnd; // exclusive end index of the series the slab belongs to
 
-    /** Room for {@code len} bytes; returns their offset in {@link #buf} (which may be new). */
-    int reserve(int len, long rest) {
-      if (buf.length - used < len) {
-        buf = new byte[(int) Math.max(len, Math.min(rest, cap))];
+    Slab(ChunkBytes out, int @Nullable [] seriesEnd) {
+      this.out = out;
+      this.seriesEnd = seriesEnd;
+    }
+
+    /** The exclusive end index of chunk {@code index}'s series. */
+    int seriesEnd(int index) {
+      return seriesEnd == null ? index + 1 : seriesEnd[index];
+    }
+
+    /**
+     * Room for chunk {@code index}'s {@code len} bytes, {@code rest} bytes expected for it and the
+     * rest of its series; returns their offset in {@link #buf} (which may be new).
+     */
+    int reserve(int index, int len, long rest) {
+      if (index >= groupEnd || buf.length - used < len) {
+        retire();
+        buf = new byte[(int) Math.max(len, Math.min(rest, MAX_SLAB))];
         used = 0;
-        cap = Math.min(MAX_SLAB, cap * 2);
+        first = index;
+        groupEnd = seriesEnd(index);
       }
+      last = index;
       int at = used;
       used += len;
       return at;
+    }
+
+    /** Trims the current slab when a quarter or more of it is unused. */
+    void retire() {
+      int waste = buf.length - used;
+      if (last < first || waste < 64 || waste < buf.length / 4) {
+        return;
+      }
+      byte[] old = buf;
+      byte[] exact = Arrays.copyOf(old, used);
+      for (int i = first; i <= last; i++) {
+        if (out.arrays[i] == old) {
+          out.arrays[i] = exact;
+        }
+      }
+      buf = exact;
     }
   }
 
   /**
    * Reads the chunks at {@code refs[0..n)} (any order, duplicates allowed) into {@code out}: its
    * element {@code i} is chunk {@code refs[i]}, not decoded, its CRC32C checked.
+   *
+   * @param seriesEnd when the references are ascending and distinct and grouped by series:
+   *     {@code seriesEnd[i]} is the exclusive end index of chunk {@code i}'s series, and the chunks
+   *     of one series share an array; null (or references in another order): an array per chunk
    */
-  public void chunks(long[] refs, int n, ChunkBytes out) throws IOException {
+  public void chunks(long[] refs, int n, int @Nullable [] seriesEnd, ChunkBytes out) throws IOException {
     // Distinct references in unsigned order (sign bit flipped so a signed sort gives that order).
     long[] keys = new long[n];
     for (int i = 0; i < n; i++) {
@@ -465,7 +506,7 @@ public final class BucketBlock implements Closeable {
     boolean direct = u == n && sortedDistinct(refs, n);
     ChunkBytes distinct = direct ? out : new ChunkBytes();
     distinct.reset(u);
-    Slab slab = new Slab();
+    Slab slab = new Slab(distinct, direct ? seriesEnd : null);
     CRC32C crc = new CRC32C();
     long[] v = new long[1];
     int i = 0;
@@ -478,6 +519,7 @@ public final class BucketBlock implements Closeable {
       readSegment(seg, keys, i, j, distinct, slab, crc, v);
       i = j;
     }
+    slab.retire();
     if (direct) {
       return;
     }
@@ -527,8 +569,10 @@ public final class BucketBlock implements Closeable {
       long expected = starts[part.last() - 1] - part.start() + ITEM_SLACK;
       try (RangeStream in = open(key, part.start(), part.end(), expected, file)) {
         for (int k = part.first(); k < part.last(); k++) {
-          // What the rest of the part probably needs: up to its last chunk's start, plus a little.
-          long rest = starts[part.last() - 1] - starts[k] + ITEM_SLACK;
+          // What the rest of this chunk's series probably needs: up to its last chunk's start in
+          // this part (the current chunk's size is added when known, as a guess for the last one's).
+          int lastOfSeries = Math.min(slab.seriesEnd(from + k) - from, part.last()) - 1;
+          long rest = starts[lastOfSeries] - starts[k];
           readChunk(in, key, file, starts[k], keys[from + k] ^ Long.MIN_VALUE, out, from + k, slab, crc, v, rest);
         }
       }
@@ -554,7 +598,7 @@ public final class BucketBlock implements Closeable {
         enc = in.readByte();
         if (enc >= 0) {
           len = (int) v[0];
-          at = slab.reserve(len, rest);
+          at = slab.reserve(index, len, rest + len);
           data = slab.buf;
           if (in.readFully(data, at, len) == len) {
             want = in.readUint32();
