@@ -569,18 +569,19 @@ public final class BucketBlock implements Closeable {
       long expected = starts[part.last() - 1] - part.start() + ITEM_SLACK;
       try (RangeStream in = open(key, part.start(), part.end(), expected, file)) {
         for (int k = part.first(); k < part.last(); k++) {
-          // What the rest of this chunk's series probably needs: up to its last chunk's start in
-          // this part (the current chunk's size is added when known, as a guess for the last one's).
+          // What the rest of this chunk's series needs: up to its last chunk's start in this part
+          // (a few bytes more than the data: lengths, encodings and CRCs), plus the last chunk's
+          // length (read ahead in the window when it is there, else guessed by the current one's).
           int lastOfSeries = Math.min(slab.seriesEnd(from + k) - from, part.last()) - 1;
-          long rest = starts[lastOfSeries] - starts[k];
-          readChunk(in, key, file, starts[k], keys[from + k] ^ Long.MIN_VALUE, out, from + k, slab, crc, v, rest);
+          readChunk(in, key, file, starts[k], keys[from + k] ^ Long.MIN_VALUE, out, from + k, slab, crc, v,
+              starts[lastOfSeries]);
         }
       }
     }
   }
 
   private void readChunk(RangeStream in, String key, String file, long off, long ref, ChunkBytes out, int index,
-      Slab slab, CRC32C crc, long[] v, long rest) throws IOException {
+      Slab slab, CRC32C crc, long[] v, long lastStart) throws IOException {
     if (off < 8) {
       throw new CorruptBlockException(block, file, off, "bad chunk reference",
           "reference " + ref + " points into the segment header");
@@ -598,7 +599,8 @@ public final class BucketBlock implements Closeable {
         enc = in.readByte();
         if (enc >= 0) {
           len = (int) v[0];
-          at = slab.reserve(index, len, rest + len);
+          long lastLen = lastStart == off ? len : in.peekUvarint(lastStart);
+          at = slab.reserve(index, len, lastStart - off + (lastLen < 0 ? len : lastLen));
           data = slab.buf;
           if (in.readFully(data, at, len) == len) {
             want = in.readUint32();
