@@ -13,6 +13,7 @@ import dev.hypnos.storeapi.ShardInfo;
 import dev.hypnos.storeapi.StoreChunk;
 import dev.hypnos.storeapi.StoreSeries;
 import dev.hypnos.storegateway.block.BucketBlock;
+import dev.hypnos.storegateway.block.BucketBlock.ChunkBytes;
 import dev.hypnos.storegateway.block.SeriesEntry;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -41,6 +42,8 @@ final class BlockSeriesStream implements SeriesStream {
   private final @Nullable ShardInfo shard;
   private final boolean chunkHashes;
   private final SeriesEntry entry = new SeriesEntry();
+  private final ChunkBytes raw = new ChunkBytes();
+  private int[] seriesEnd = new int[16];
   private List<Item> ready = new ArrayList<>();
   private int readyPos;
   private final long[] refs;
@@ -152,9 +155,11 @@ final class BlockSeriesStream implements SeriesStream {
           continue;
         }
         if (total == cMin.length) {
-          cMin = this.cMin = Arrays.copyOf(cMin, total * 2);
-          cMax = this.cMax = Arrays.copyOf(cMax, total * 2);
-          cRef = this.cRef = Arrays.copyOf(cRef, total * 2);
+          // Room for the rest of the batch if its series have as many chunks as this one.
+          int grown = Math.max(total * 2, total + (n - i) * (entry.chunkCount() - c));
+          cMin = this.cMin = Arrays.copyOf(cMin, grown);
+          cMax = this.cMax = Arrays.copyOf(cMax, grown);
+          cRef = this.cRef = Arrays.copyOf(cRef, grown);
         }
         cMin[total] = lo;
         cMax[total] = hi;
@@ -209,22 +214,27 @@ final class BlockSeriesStream implements SeriesStream {
     if (kept == 0) {
       return;
     }
-    RawChunk[] raw;
+    ChunkBytes raw = this.raw;
     if (fetch == 0) {
-      raw = new RawChunk[0];
-    } else if (kept == cand) {
-      raw = block.chunks(cRef, total);
+      // nothing to read: skip_chunks, or no chunk of a kept series
     } else {
-      long[] want = new long[fetch];
+      // Chunk i's series ends at seriesEnd[i]: the chunks of one series share an array.
+      if (seriesEnd.length < fetch) {
+        seriesEnd = new int[Math.max(fetch, seriesEnd.length * 2)];
+      }
+      long[] want = kept == cand ? cRef : new long[fetch];
       int f = 0;
       for (int s = 0; s < cand; s++) {
         if (keep[s]) {
-          for (int c = s == 0 ? 0 : chunkEnd[s - 1]; c < chunkEnd[s]; c++) {
-            want[f++] = cRef[c];
+          int from = s == 0 ? 0 : chunkEnd[s - 1];
+          int end = f + chunkEnd[s] - from;
+          for (int c = from; c < chunkEnd[s]; c++) {
+            want[f] = cRef[c];
+            seriesEnd[f++] = end;
           }
         }
       }
-      raw = block.chunks(want, fetch);
+      block.chunks(want, fetch, seriesEnd, raw);
     }
     int r = 0;
     for (int s = 0; s < cand; s++) {
@@ -238,12 +248,14 @@ final class BlockSeriesStream implements SeriesStream {
         int from = s == 0 ? 0 : chunkEnd[s - 1];
         StoreChunk[] arr = new StoreChunk[chunkEnd[s] - from];
         for (int c = from; c < chunkEnd[s]; c++) {
-          arr[c - from] = storeChunk(cMin[c], cMax[c], raw[r++], cRef[c]);
+          arr[c - from] = storeChunk(cMin[c], cMax[c], raw, r++, cRef[c]);
         }
-        chunks = Arrays.asList(arr);
+        // List.of copies the array once; StoreSeries keeps that immutable list as it is.
+        chunks = List.of(arr);
       }
       ready.add(new Item(new StoreSeries(sent[s], chunks), extendsRoot[s]));
     }
+    raw.clear();
     Arrays.fill(syms, 0, nsym, null);
   }
 
@@ -264,28 +276,31 @@ final class BlockSeriesStream implements SeriesStream {
     return false;
   }
 
-  private StoreChunk storeChunk(long lo, long hi, RawChunk raw, long ref) throws CorruptBlockException {
-    if (raw.encoding() == RawChunk.ENC_XOR) {
-      byte[] data = raw.data();
-      return StoreChunk.raw(lo, hi, chunkHashes ? ChunkData.hashed(ChunkData.Encoding.XOR, data)
-          : new ChunkData(ChunkData.Encoding.XOR, data, 0, data.length, 0));
+  private StoreChunk storeChunk(long lo, long hi, ChunkBytes raw, int i, long ref) throws CorruptBlockException {
+    byte encoding = raw.encoding(i);
+    byte[] array = raw.array(i);
+    int off = raw.offset(i);
+    int len = raw.length(i);
+    if (encoding == RawChunk.ENC_XOR) {
+      return StoreChunk.raw(lo, hi, chunkHashes ? ChunkData.hashed(ChunkData.Encoding.XOR, array, off, len)
+          : new ChunkData(ChunkData.Encoding.XOR, array, off, len, 0));
     }
     ChunkEncoding enc;
     try {
-      enc = ChunkEncoding.fromByte(raw.encoding() & 0xFF);
+      enc = ChunkEncoding.fromByte(encoding & 0xFF);
     } catch (IllegalArgumentException e) {
-      throw corrupt(ref, "unknown chunk encoding " + (raw.encoding() & 0xFF), e);
+      throw corrupt(ref, "unknown chunk encoding " + (encoding & 0xFF), e);
     }
     switch (enc) {
       case XOR, HISTOGRAM, FLOAT_HISTOGRAM -> {
-        byte[] data = raw.data();
         ChunkData.Encoding e = ChunkData.Encoding.of(enc);
-        return StoreChunk.raw(lo, hi, chunkHashes ? ChunkData.hashed(e, data) : new ChunkData(e, data, 0, data.length, 0));
+        return StoreChunk.raw(lo, hi, chunkHashes ? ChunkData.hashed(e, array, off, len)
+            : new ChunkData(e, array, off, len, 0));
       }
       case AGGR -> {
         AggrChunk a;
         try {
-          a = AggrChunk.parse(raw.data());
+          a = AggrChunk.parse(array, off, len);
         } catch (IllegalArgumentException e) {
           throw corrupt(ref, String.valueOf(e.getMessage()), e);
         }

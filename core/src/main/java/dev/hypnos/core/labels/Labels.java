@@ -1,6 +1,5 @@
 package dev.hypnos.core.labels;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -295,7 +294,30 @@ public final class Labels implements Comparable<Labels>, Iterable<Label> {
   public long utf8Size() {
     long n = 0;
     for (String s : kv) {
-      n += s.getBytes(StandardCharsets.UTF_8).length;
+      n += utf8Length(s);
+    }
+    return n;
+  }
+
+  /** UTF-8 length of {@code s} without encoding it (an unpaired surrogate counts as '?', as the encoder writes it). */
+  private static int utf8Length(String s) {
+    int len = s.length();
+    int n = len;
+    for (int i = 0; i < len; i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        continue;
+      }
+      if (c < 0x800) {
+        n += 1;
+      } else if (Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1))) {
+        n += 2; // a pair: 4 bytes for 2 chars
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        // unpaired: replaced by one byte
+      } else {
+        n += 2;
+      }
     }
     return n;
   }

@@ -242,20 +242,24 @@ public final class BucketBlock implements Closeable {
   public byte[][] series(long[] refs, int from, int to) throws IOException {
     int n = to - from;
     byte[][] out = new byte[n][];
+    for (int i = 1; i < n; i++) {
+      if (refs[from + i] <= refs[from + i - 1]) {
+        throw new IllegalArgumentException("series references must be ascending: " + refs[from + i - 1] + ", "
+            + refs[from + i]);
+      }
+    }
+    if (cache.series(meta.ulid(), refs, from, to, out) == n) {
+      return out;
+    }
     long[] starts = new long[n];
     long[] ends = new long[n];
     int[] idx = new int[n];
     int m = 0;
     for (int i = 0; i < n; i++) {
-      long ref = refs[from + i];
-      if (i > 0 && ref <= refs[from + i - 1]) {
-        throw new IllegalArgumentException("series references must be ascending: " + refs[from + i - 1] + ", " + ref);
-      }
-      byte[] cached = cache.series(meta.ulid(), ref);
-      if (cached != null) {
-        out[i] = cached;
+      if (out[i] != null) {
         continue;
       }
+      long ref = refs[from + i];
       starts[m] = ref * 16;
       ends[m] = ref * 16 + maxSeriesSize;
       idx[m++] = i;
@@ -341,6 +345,152 @@ public final class BucketBlock implements Closeable {
    * result is chunk {@code refs[i]}, not decoded.
    */
   public RawChunk[] chunks(long[] refs, int n) throws IOException {
+    ChunkBytes b = new ChunkBytes();
+    chunks(refs, n, null, b);
+    RawChunk[] out = new RawChunk[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = new RawChunk(b.encoding(i), Arrays.copyOfRange(b.array(i), b.offset(i), b.offset(i) + b.length(i)));
+    }
+    return out;
+  }
+
+  /**
+   * Chunks read by {@link #chunks(long[], int, ChunkBytes)}: chunk {@code i}'s encoding byte and its
+   * data bytes {@code array(i)[offset(i), offset(i) + length(i))}, without length and CRC. The data
+   * of many chunks share one array (a slab), so a batch of chunks costs a few allocations instead
+   * of one per chunk; a chunk keeps its whole slab alive. A holder is reused across reads (one per
+   * series stream); {@link #clear} drops its references to the slabs.
+   *
+   * <p>Concurrency: not thread-safe.
+   */
+  public static final class ChunkBytes {
+    private byte[] enc = new byte[0];
+    private byte[][] arrays = new byte[0][];
+    private int[] offsets = new int[0];
+    private int[] lengths = new int[0];
+    private int size;
+
+    void reset(int n) {
+      if (enc.length < n) {
+        int c = Math.max(n, enc.length * 2);
+        enc = new byte[c];
+        arrays = new byte[c][];
+        offsets = new int[c];
+        lengths = new int[c];
+      }
+      size = n;
+    }
+
+    void set(int i, byte encoding, byte[] array, int offset, int length) {
+      enc[i] = encoding;
+      arrays[i] = array;
+      offsets[i] = offset;
+      lengths[i] = length;
+    }
+
+    /** Chunks held. */
+    public int size() {
+      return size;
+    }
+
+    /** The encoding byte of chunk {@code i} ({@code chunkenc.Encoding}, see {@link RawChunk}). */
+    public byte encoding(int i) {
+      return enc[i];
+    }
+
+    public byte[] array(int i) {
+      return arrays[i];
+    }
+
+    public int offset(int i) {
+      return offsets[i];
+    }
+
+    public int length(int i) {
+      return lengths[i];
+    }
+
+    /** Forgets the slabs (the chunks handed out keep theirs). */
+    public void clear() {
+      Arrays.fill(arrays, 0, size, null);
+      size = 0;
+    }
+  }
+
+  /** Largest slab (a series with more chunk bytes takes several). */
+  private static final int MAX_SLAB = 64 * 1024;
+
+  /**
+   * Where one read puts chunk data: the current slab and its used part. A slab holds the chunks of
+   * one series only (so a series sent and dropped frees its bytes, as it did with one array per
+   * chunk), sized by where that series' last chunk starts plus the current chunk's length; a slab
+   * left with a large unused tail (the estimate was too high) is copied to an exact-size array when
+   * it is retired, so chunks never hold much more memory than their own bytes.
+   */
+  private static final class Slab {
+    private final ChunkBytes out;
+    private final int @Nullable [] seriesEnd;
+    byte[] buf = new byte[0];
+    int used;
+    // Chunks out[first..last] may point into buf (those read alone have arrays of their own).
+    int first;
+    int last = -1;
+    int groupEnd; // exclusive end index of the series the slab belongs to
+
+    Slab(ChunkBytes out, int @Nullable [] seriesEnd) {
+      this.out = out;
+      this.seriesEnd = seriesEnd;
+    }
+
+    /** The exclusive end index of chunk {@code index}'s series. */
+    int seriesEnd(int index) {
+      return seriesEnd == null ? index + 1 : seriesEnd[index];
+    }
+
+    /**
+     * Room for chunk {@code index}'s {@code len} bytes, {@code rest} bytes expected for it and the
+     * rest of its series; returns their offset in {@link #buf} (which may be new).
+     */
+    int reserve(int index, int len, long rest) {
+      if (index >= groupEnd || buf.length - used < len) {
+        retire();
+        buf = new byte[(int) Math.max(len, Math.min(rest, MAX_SLAB))];
+        used = 0;
+        first = index;
+        groupEnd = seriesEnd(index);
+      }
+      last = index;
+      int at = used;
+      used += len;
+      return at;
+    }
+
+    /** Trims the current slab when a quarter or more of it is unused. */
+    void retire() {
+      int waste = buf.length - used;
+      if (last < first || waste < 64 || waste < buf.length / 4) {
+        return;
+      }
+      byte[] old = buf;
+      byte[] exact = Arrays.copyOf(old, used);
+      for (int i = first; i <= last; i++) {
+        if (out.arrays[i] == old) {
+          out.arrays[i] = exact;
+        }
+      }
+      buf = exact;
+    }
+  }
+
+  /**
+   * Reads the chunks at {@code refs[0..n)} (any order, duplicates allowed) into {@code out}: its
+   * element {@code i} is chunk {@code refs[i]}, not decoded, its CRC32C checked.
+   *
+   * @param seriesEnd when the references are ascending and distinct and grouped by series:
+   *     {@code seriesEnd[i]} is the exclusive end index of chunk {@code i}'s series, and the chunks
+   *     of one series share an array; null (or references in another order): an array per chunk
+   */
+  public void chunks(long[] refs, int n, int @Nullable [] seriesEnd, ChunkBytes out) throws IOException {
     // Distinct references in unsigned order (sign bit flipped so a signed sort gives that order).
     long[] keys = new long[n];
     for (int i = 0; i < n; i++) {
@@ -353,7 +503,12 @@ public final class BucketBlock implements Closeable {
         keys[u++] = keys[i];
       }
     }
-    RawChunk[] distinct = new RawChunk[u];
+    boolean direct = u == n && sortedDistinct(refs, n);
+    ChunkBytes distinct = direct ? out : new ChunkBytes();
+    distinct.reset(u);
+    Slab slab = new Slab(distinct, direct ? seriesEnd : null);
+    CRC32C crc = new CRC32C();
+    long[] v = new long[1];
     int i = 0;
     while (i < u) {
       int seg = (int) ((keys[i] ^ Long.MIN_VALUE) >>> 32);
@@ -361,17 +516,18 @@ public final class BucketBlock implements Closeable {
       while (j < u && (int) ((keys[j] ^ Long.MIN_VALUE) >>> 32) == seg) {
         j++;
       }
-      readSegment(seg, keys, i, j, distinct);
+      readSegment(seg, keys, i, j, distinct, slab, crc, v);
       i = j;
     }
-    if (u == n && sortedDistinct(refs, n)) {
-      return distinct;
+    slab.retire();
+    if (direct) {
+      return;
     }
-    RawChunk[] out = new RawChunk[n];
+    out.reset(n);
     for (int k = 0; k < n; k++) {
-      out[k] = distinct[Arrays.binarySearch(keys, 0, u, refs[k] ^ Long.MIN_VALUE)];
+      int d = Arrays.binarySearch(keys, 0, u, refs[k] ^ Long.MIN_VALUE);
+      out.set(k, distinct.encoding(d), distinct.array(d), distinct.offset(d), distinct.length(d));
     }
-    return out;
   }
 
   private static boolean sortedDistinct(long[] refs, int n) {
@@ -397,7 +553,8 @@ public final class BucketBlock implements Closeable {
   }
 
   /** Reads the distinct chunks {@code keys[from..to)} (sign-flipped references of one segment, ascending). */
-  private void readSegment(int seg, long[] keys, int from, int to, RawChunk[] out) throws IOException {
+  private void readSegment(int seg, long[] keys, int from, int to, ChunkBytes out, Slab slab, CRC32C crc, long[] v)
+      throws IOException {
     String file = segmentFile(seg);
     String key = block + "/" + file;
     int m = to - from;
@@ -412,21 +569,28 @@ public final class BucketBlock implements Closeable {
       long expected = starts[part.last() - 1] - part.start() + ITEM_SLACK;
       try (RangeStream in = open(key, part.start(), part.end(), expected, file)) {
         for (int k = part.first(); k < part.last(); k++) {
-          out[from + k] = readChunk(in, key, file, starts[k], keys[from + k] ^ Long.MIN_VALUE);
+          // What the rest of this chunk's series needs: up to its last chunk's start in this part
+          // (a few bytes more than the data: lengths, encodings and CRCs), plus the last chunk's
+          // length (read ahead in the window when it is there, else guessed by the current one's).
+          int lastOfSeries = Math.min(slab.seriesEnd(from + k) - from, part.last()) - 1;
+          readChunk(in, key, file, starts[k], keys[from + k] ^ Long.MIN_VALUE, out, from + k, slab, crc, v,
+              starts[lastOfSeries]);
         }
       }
     }
   }
 
-  private RawChunk readChunk(RangeStream in, String key, String file, long off, long ref) throws IOException {
+  private void readChunk(RangeStream in, String key, String file, long off, long ref, ChunkBytes out, int index,
+      Slab slab, CRC32C crc, long[] v, long lastStart) throws IOException {
     if (off < 8) {
       throw new CorruptBlockException(block, file, off, "bad chunk reference",
           "reference " + ref + " points into the segment header");
     }
-    long[] v = new long[1];
     int lenSize = -1;
     int enc = -1;
     byte[] data = null;
+    int at = 0;
+    int len = 0;
     long want = -1;
     if (in.skipTo(off)) {
       lenSize = in.uvarint(v);
@@ -434,9 +598,15 @@ public final class BucketBlock implements Closeable {
         checkChunkLength(file, off, v[0]);
         enc = in.readByte();
         if (enc >= 0) {
-          data = new byte[(int) v[0]];
-          if (in.readFully(data, 0, data.length) == data.length) {
+          len = (int) v[0];
+          long lastLen = lastStart == off ? len : in.peekUvarint(lastStart);
+          at = slab.reserve(index, len, lastStart - off + (lastLen < 0 ? len : lastLen));
+          data = slab.buf;
+          if (in.readFully(data, at, len) == len) {
             want = in.readUint32();
+          }
+          if (want < 0) {
+            slab.used = at; // give the room back: the chunk is read below instead
           }
         }
       }
@@ -453,28 +623,30 @@ public final class BucketBlock implements Closeable {
         throw new CorruptBlockException(block, file, off, "truncated chunk " + ref,
             "the segment ends inside the chunk's length");
       }
-      long len = v[0];
-      checkChunkLength(file, off, len);
+      long l = v[0];
+      checkChunkLength(file, off, l);
       byte[] all;
-      try (RangeStream one = open(key, off + lenSize, off + lenSize + len + 5, file)) {
-        all = one.read((int) len + 5);
+      try (RangeStream one = open(key, off + lenSize, off + lenSize + l + 5, file)) {
+        all = one.read((int) l + 5);
       }
-      if (all.length < len + 5) {
+      if (all.length < l + 5) {
         throw new CorruptBlockException(block, file, off, "truncated chunk " + ref,
-            "needs " + (len + 5) + " bytes after its length, the segment has " + all.length);
+            "needs " + (l + 5) + " bytes after its length, the segment has " + all.length);
       }
       enc = all[0] & 0xFF;
-      data = Arrays.copyOfRange(all, 1, (int) len + 1);
-      want = ByteBuffer.wrap(all).getInt((int) len + 1) & 0xFFFF_FFFFL;
+      data = all;
+      at = 1;
+      len = (int) l;
+      want = ByteBuffer.wrap(all).getInt(len + 1) & 0xFFFF_FFFFL;
     }
-    CRC32C c = new CRC32C();
-    c.update(enc);
-    c.update(data, 0, data.length);
-    int have = (int) c.getValue();
+    crc.reset();
+    crc.update(enc);
+    crc.update(data, at, len);
+    int have = (int) crc.getValue();
     if ((int) want != have) {
       throw CorruptBlockException.crcMismatch(block, file, off, "chunk " + ref, (int) want, have);
     }
-    return new RawChunk((byte) enc, data);
+    out.set(index, (byte) enc, data, at, len);
   }
 
   private void checkChunkLength(String file, long off, long len) throws CorruptBlockException {

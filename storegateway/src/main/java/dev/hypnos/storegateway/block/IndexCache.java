@@ -20,7 +20,38 @@ public final class IndexCache {
 
   private record PostingsKey(BlockId block, String name, String value) {}
 
-  private record SeriesKey(BlockId block, long ref) {}
+  /**
+   * Primitive fields only: equality compares three longs without following references, and the
+   * hash is mixed once at construction.
+   */
+  private static final class SeriesKey {
+    final long hi;
+    final long lo;
+    final long ref;
+    private final int hash;
+
+    SeriesKey(BlockId block, long ref) {
+      this.hi = block.mostSignificantBits();
+      this.lo = block.leastSignificantBits();
+      this.ref = ref;
+      long h = (hi * 0x9E3779B97F4A7C15L) ^ lo ^ (ref * 0xC2B2AE3D27D4EB4FL);
+      this.hash = (int) (h ^ (h >>> 32));
+    }
+
+    boolean of(BlockId block) {
+      return hi == block.mostSignificantBits() && lo == block.leastSignificantBits();
+    }
+
+    @Override
+    public boolean equals(@Nullable Object o) {
+      return o instanceof SeriesKey k && k.ref == ref && k.lo == lo && k.hi == hi;
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+  }
 
   private final @Nullable Cache<Object, byte[]> cache;
   private final long maxBytes;
@@ -61,6 +92,30 @@ public final class IndexCache {
     return get(new SeriesKey(block, ref));
   }
 
+  /**
+   * Looks up series entries {@code refs[from..to)} of {@code block}: {@code out[i - from]} is the
+   * cached body or null. Counts hits and misses once for the whole batch.
+   *
+   * @return how many were found
+   */
+  public int series(BlockId block, long[] refs, int from, int to, byte[][] out) {
+    Cache<Object, byte[]> c = cache;
+    if (c == null) {
+      return 0;
+    }
+    int found = 0;
+    for (int i = from; i < to; i++) {
+      byte[] v = c.getIfPresent(new SeriesKey(block, refs[i]));
+      out[i - from] = v;
+      if (v != null) {
+        found++;
+      }
+    }
+    hits.add(found);
+    misses.add(to - from - found);
+    return found;
+  }
+
   public void putSeries(BlockId block, long ref, byte[] body) {
     put(new SeriesKey(block, ref), body);
   }
@@ -87,7 +142,7 @@ public final class IndexCache {
     Cache<Object, byte[]> c = cache;
     if (c != null) {
       c.asMap().keySet().removeIf(k -> (k instanceof PostingsKey p && p.block.equals(block))
-          || (k instanceof SeriesKey s && s.block.equals(block)));
+          || (k instanceof SeriesKey s && s.of(block)));
     }
   }
 

@@ -182,6 +182,29 @@ final class RangeStream implements Closeable {
     return -2;
   }
 
+  /**
+   * The uvarint at absolute {@code offset} (at or after the current position) when the window
+   * already holds all of it, else -1; nothing is read or consumed.
+   */
+  long peekUvarint(long offset) {
+    long rel = offset - pos;
+    if (rel < 0 || rel >= bufLim - bufPos) {
+      return -1;
+    }
+    int p = bufPos + (int) rel;
+    long x = 0;
+    int shift = 0;
+    for (int i = 0; i < 9 && p < bufLim; i++) {
+      int b = buf[p++] & 0xFF;
+      if (b < 0x80) {
+        return x | ((long) b << shift);
+      }
+      x |= (long) (b & 0x7F) << shift;
+      shift += 7;
+    }
+    return -1;
+  }
+
   /** Reads up to {@code len} bytes into {@code dst[off..]}; returns how many (fewer only at the end). */
   int readFully(byte[] dst, int off, int len) throws IOException {
     int done = 0;

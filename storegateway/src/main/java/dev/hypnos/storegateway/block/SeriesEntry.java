@@ -1,7 +1,6 @@
 package dev.hypnos.storegateway.block;
 
 import dev.hypnos.core.index.CorruptBlockException;
-import dev.hypnos.core.io.DecodeBuffer;
 import dev.hypnos.core.io.DecodeException;
 import dev.hypnos.core.labels.Labels;
 import dev.hypnos.storegateway.indexheader.IndexHeader;
@@ -43,25 +42,32 @@ public final class SeriesEntry {
    * #labelRef}); {@link #labels} is not updated.
    */
   public SeriesEntry decodeRefs(byte[] body, String block, long ref) throws IOException {
-    DecodeBuffer b = new DecodeBuffer(body);
-    long base = ref * 16;
+    // Varints decoded straight from the array (no buffer object per entry); pos is the offset of
+    // the next byte, and a malformed entry is reported at the offset where decoding stopped.
+    pos = 0;
     try {
-      int nl = b.uvarintInt();
-      if (nl > b.remaining()) {
-        throw new DecodeException("series claims " + nl + " labels in " + b.remaining() + " bytes", 0);
+      int nl = uvarintInt(body);
+      if (nl > body.length - pos) {
+        throw new DecodeException("series claims " + nl + " labels in " + (body.length - pos) + " bytes", 0);
       }
       if (nl * 2 > labelRefs.length) {
         labelRefs = new int[Math.max(nl * 2, labelRefs.length * 2)];
       }
+      int[] lr = labelRefs;
       for (int i = 0; i < nl * 2; i++) {
-        labelRefs[i] = (int) b.uvarint32();
+        int at = pos;
+        long v = uvarint(body);
+        if ((v >>> 32) != 0) {
+          throw new DecodeException("uvarint " + Long.toUnsignedString(v) + " exceeds 32 bits", at);
+        }
+        lr[i] = (int) v;
       }
       labelRefCount = nl * 2;
-      int nc = b.uvarintInt();
-      if (nc > b.remaining()) {
-        throw new DecodeException("series claims " + nc + " chunks in " + b.remaining() + " bytes", b.offset());
+      int nc = uvarintInt(body);
+      if (nc > body.length - pos) {
+        throw new DecodeException("series claims " + nc + " chunks in " + (body.length - pos) + " bytes", pos);
       }
-      chunks = 0;
+      chunks = nc;
       if (nc > mint.length) {
         int n = Math.max(nc, mint.length * 2);
         mint = Arrays.copyOf(mint, n);
@@ -69,29 +75,78 @@ public final class SeriesEntry {
         refs = Arrays.copyOf(refs, n);
       }
       if (nc > 0) {
-        long lo = b.varint();
-        long hi = lo + b.uvarint();
-        long cref = b.uvarint();
-        add(lo, hi, cref);
+        long[] mi = mint;
+        long[] ma = maxt;
+        long[] rf = refs;
+        long lo = varint(body);
+        long hi = lo + uvarint(body);
+        long cref = uvarint(body);
+        mi[0] = lo;
+        ma[0] = hi;
+        rf[0] = cref;
         for (int i = 1; i < nc; i++) {
-          lo = hi + b.uvarint();
-          hi = lo + b.uvarint();
-          cref += b.varint();
-          add(lo, hi, cref);
+          lo = hi + uvarint(body);
+          hi = lo + uvarint(body);
+          cref += varint(body);
+          mi[i] = lo;
+          ma[i] = hi;
+          rf[i] = cref;
         }
       }
     } catch (DecodeException e) {
-      throw new CorruptBlockException(block, "index", base + e.offset(), "malformed series entry " + ref,
+      chunks = 0;
+      labelRefCount = 0;
+      throw new CorruptBlockException(block, "index", ref * 16 + e.offset(), "malformed series entry " + ref,
           String.valueOf(e.getMessage()), e);
     }
     return this;
   }
 
-  private void add(long lo, long hi, long ref) {
-    mint[chunks] = lo;
-    maxt[chunks] = hi;
-    refs[chunks] = ref;
-    chunks++;
+  private int pos;
+
+  /** Go uvarint at {@link #pos}, advancing it. */
+  private long uvarint(byte[] b) {
+    int p = pos;
+    int n = b.length;
+    if (p < n) {
+      int x = b[p];
+      if (x >= 0) {
+        pos = p + 1;
+        return x;
+      }
+    }
+    long v = 0;
+    int shift = 0;
+    for (int i = 0; i < 10; i++) {
+      if (p >= n) {
+        throw new DecodeException("uvarint runs past the end of the entry", p);
+      }
+      int x = b[p++] & 0xFF;
+      if (x < 0x80) {
+        if (i == 9 && x > 1) {
+          throw new DecodeException("uvarint overflows 64 bits", p - 1);
+        }
+        pos = p;
+        return v | ((long) x << shift);
+      }
+      v |= (long) (x & 0x7F) << shift;
+      shift += 7;
+    }
+    throw new DecodeException("uvarint overflows 64 bits", p - 1);
+  }
+
+  private long varint(byte[] b) {
+    long ux = uvarint(b);
+    return (ux >>> 1) ^ -(ux & 1);
+  }
+
+  private int uvarintInt(byte[] b) {
+    int at = pos;
+    long v = uvarint(b);
+    if (v < 0 || v > Integer.MAX_VALUE) {
+      throw new DecodeException("length " + Long.toUnsignedString(v) + " is too large", at);
+    }
+    return (int) v;
   }
 
   /** The labels resolved by the last {@link #decode}. */
