@@ -73,7 +73,8 @@ public final class BlockDump implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--min-time " + minTime + " is after --max-time " + maxTime);
     }
-    Path work = tmpDir == null ? Files.createTempDirectory("hypnos-dump-") : Files.createTempDirectory(tmpDir, "hypnos-dump-");
+    Path work = tmpDir == null ? Files.createTempDirectory("hypnos-dump-")
+        : Files.createTempDirectory(Files.createDirectories(tmpDir), "hypnos-dump-");
     List<BlockReader> readers = new ArrayList<>();
     PrintWriter out = spec.commandLine().getOut();
     try (Bucket bucket = objstore.open()) {

@@ -144,6 +144,16 @@ class ToolsBadInputTest {
   }
 
   @Test
+  void missingTmpDirIsCreated() throws IOException {
+    Path cfg = bucketWithBlock();
+    Path tmpDir = work.resolve("not-yet").resolve("there");
+    Run r = hypnos("tools", "block", "dump", dump(cfg), "--tmp.dir", tmpDir.toString());
+    assertThat(r.exit).as(r.err).isZero();
+    assertThat(r.out).contains("{__name__=");
+    assertThat(tmpDir).isDirectory();
+  }
+
+  @Test
   void missingMetaJson() throws IOException {
     Path cfg = bucketWithBlock();
     Files.delete(blockFile("meta.json"));
