@@ -70,7 +70,7 @@ public final class SidecarCommand implements Callable<Integer> {
   @Option(names = "--shipper.upload-compacted", description = "Also upload compacted blocks (for migrations).")
   boolean uploadCompacted;
 
-  /** Counted down to stop a running sidecar (the shutdown hook does; tests may). */
+  /** Counted down to stop a running sidecar (tests do; SIGTERM goes through Lifecycle). */
   final CountDownLatch stop = new CountDownLatch(1);
   /** Counted down once both servers listen. */
   final CountDownLatch started = new CountDownLatch(1);
@@ -95,62 +95,43 @@ public final class SidecarCommand implements Callable<Integer> {
     InetSocketAddress grpcListen = HostPort.parse("--grpc-address", grpcAddress);
     InetSocketAddress httpListen = HostPort.parse("--http-address", httpAddress);
     PrometheusClient client = PrometheusClient.create(prometheusUrl);
-    try (PrometheusStore store = PrometheusStore.start(client, tsdbPath, parseDuration(configInterval), true)) {
+    try (PrometheusStore store = PrometheusStore.start(client, tsdbPath, parseDuration(configInterval), true);
+        Lifecycle lc = new Lifecycle(Duration.ofSeconds(10))) {
       LOG.info("sidecar for {} with external labels {}", prometheusUrl, store.externalLabels());
-      Bucket bucket = null;
-      AutoCloseable shipping = null;
-      Server grpc = null;
-      OpsHttpServer http = null;
-      try {
-        Shipper shipper = null;
-        if (objstoreConfig != null) {
-          bucket = Buckets.open(objstoreConfig);
-          shipper = new Shipper(tsdbPath, bucket, store::externalLabels, uploadCompacted, Clock.systemUTC());
-          shipping = shipper.runEvery(parseDuration(shipperInterval));
-        }
-        grpc = GrpcServers.start(grpcListen,
-            List.of(new StoreGrpcService(store), new InfoGrpcService(store, InfoGrpcService.COMPONENT_SIDECAR)), tls);
-        ReadinessCheck prometheusReady = () -> client.ready()
-            ? Optional.empty() : Optional.of("Prometheus at " + prometheusUrl + " is not ready");
-        http = OpsHttpServer.start(httpListen, registry(client, shipper), prometheusReady);
-        LOG.info("listening: gRPC {} ({}) HTTP {}", grpc.getPort(), tls == null ? "plaintext" : "TLS", http.address());
-        grpcPort = grpc.getPort();
-        httpPort = http.address().getPort();
-        // SIGTERM/SIGINT request a stop through Lifecycle's signal handler (exit code 0, not 143);
-        // its shutdown hook covers other exits. Tests stop the sidecar by counting down `stop`.
-        Lifecycle signals = new Lifecycle(Duration.ZERO);
-        signals.add("sidecar", g -> stop.countDown());
-        signals.handleSignals();
-        Thread relay = Thread.ofVirtual().name("sidecar-signal-relay").start(() -> {
-          try {
-            signals.awaitStopRequest();
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          stop.countDown();
-        });
-        started.countDown();
-        stop.await();
-        signals.requestStop("stopped");
-        relay.join();
-      } finally {
-        // readiness fails first so that load balancers stop sending calls, then gRPC drains
-        if (http != null) {
-          http.markNotReady("shutting down");
-        }
-        if (grpc != null) {
-          GrpcServers.shutdown(grpc, Duration.ofSeconds(10));
-        }
-        if (http != null) {
-          http.close();
-        }
-        if (shipping != null) {
-          shipping.close();
-        }
-        if (bucket != null) {
-          bucket.close();
-        }
+      // Parts stop in reverse order: readiness fails first so that load balancers stop sending
+      // calls, then gRPC drains, then HTTP, the shipper and the bucket close.
+      Shipper shipper = null;
+      if (objstoreConfig != null) {
+        Bucket bucket = lc.addCloseable("bucket", Buckets.open(objstoreConfig));
+        shipper = new Shipper(tsdbPath, bucket, store::externalLabels, uploadCompacted, Clock.systemUTC());
+        lc.addCloseable("shipper", shipper.runEvery(parseDuration(shipperInterval)));
       }
+      ReadinessCheck prometheusReady = () -> client.ready()
+          ? Optional.empty() : Optional.of("Prometheus at " + prometheusUrl + " is not ready");
+      OpsHttpServer http = OpsHttpServer.start(httpListen, registry(client, shipper), prometheusReady);
+      lc.add("HTTP server", http);
+      Server grpc = GrpcServers.start(grpcListen,
+          List.of(new StoreGrpcService(store), new InfoGrpcService(store, InfoGrpcService.COMPONENT_SIDECAR)), tls);
+      lc.add("gRPC server", g -> GrpcServers.shutdown(grpc, g));
+      lc.add("readiness", g -> http.markNotReady("shutting down"));
+      LOG.info("listening: gRPC {} ({}) HTTP {}", grpc.getPort(), tls == null ? "plaintext" : "TLS", http.address());
+      grpcPort = grpc.getPort();
+      httpPort = http.address().getPort();
+      // SIGTERM/SIGINT request a stop through Lifecycle's signal handler (exit code 0, not 143).
+      // Tests stop an in-process sidecar by counting down `stop`.
+      lc.handleSignals();
+      Thread relay = Thread.ofVirtual().name("sidecar-stop-relay").start(() -> {
+        try {
+          stop.await();
+          lc.requestStop("stop requested by the caller");
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      started.countDown();
+      lc.awaitStopRequest();
+      relay.interrupt();
+      LOG.info("stopping sidecar: {}", lc.stopReason());
     }
     return 0;
   }
