@@ -278,17 +278,18 @@ final class RangeFastPath {
       }
     }
     Expr inner = Evaluator.unwrapParens(a.expr());
-    if (inner instanceof Call c && a.without()) {
-      // the step-wise path keeps __type__ / __unit__ in the group key until the end
-      for (Loaded s : ev.loadedFor(((MatrixSelector) Evaluator.unwrapParens(c.args().get(0))).selector())) {
-        if (s.labels().get("__type__") != null || s.labels().get("__unit__") != null) {
-          return null;
+    if (inner instanceof Call c) {
+      if (!(c.args().size() == 1 && Evaluator.unwrapParens(c.args().get(0)) instanceof MatrixSelector ms)) {
+        return null;
+      }
+      if (a.without()) {
+        // the step-wise path keeps __type__ / __unit__ in the group key until the end
+        for (Loaded s : ev.loadedFor(ms.selector())) {
+          if (s.labels().get("__type__") != null || s.labels().get("__unit__") != null) {
+            return null;
+          }
         }
       }
-    }
-    if (inner instanceof Call c && !(c.args().size() == 1
-        && Evaluator.unwrapParens(c.args().get(0)) instanceof MatrixSelector)) {
-      return null;
     }
     List<RangeSeries> in = seriesWise(ev, inner, start, end, step, false);
     if (in == null) {

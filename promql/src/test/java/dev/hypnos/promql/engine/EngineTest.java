@@ -47,7 +47,8 @@ class EngineTest {
       "rate(x[5m])", "increase(x[10m])", "rate(z[2m])", "delta(z[3m])", "increase(z[7m] offset 1m)",
       "sum(x)", "sum by (job) (x)", "avg(x)", "count(x)", "max(x)", "min(x)", "sum(rate(x[2m]))",
       "sum by (job) (rate(z[2m]))", "avg by (job) ({job=~\"a|c\"})", "count(z)", "max(z)", "min(z)",
-      "sum(z)", "avg(z)", "sum without (job) (x)", "max by (__name__) ({__name__=~\"x|z\"})",
+      "sum(z)", "avg(z)", "sum without (job) (x)", "sum without (job) (abs(x))",
+      "sum without (job) (rate(x[2m]))", "avg without (job) (vector(1))", "sum without (job) (timestamp(x))", "max by (__name__) ({__name__=~\"x|z\"})",
       "x + y", "x - on(job) y", "x / ignoring(__name__) z", "x * 2", "2 - x", "z / 0", "x > 3",
       "x == bool 4", "z + x", "rate(x[2m]) / rate(z[2m])", "x % on(job) z", "y ^ ignoring(job) x{job=\"a\"}", "z < 50",
       "3 >= z", "rate(z[3m]) * 60", "-1 + z", "x atan2 z", "(z) != (4)", "increase(z[5m]) - delta(x[4m])"})
