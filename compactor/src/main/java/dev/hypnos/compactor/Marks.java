@@ -83,16 +83,7 @@ public final class Marks {
    */
   public static void markNoCompact(Bucket bucket, BlockId id, Instant now, String reason, String details)
       throws IOException {
-    ObjectNode n = JSON.createObjectNode();
-    n.put("id", id.toString());
-    n.put("version", VERSION);
-    if (!details.isEmpty()) {
-      n.put("details", details);
-    }
-    n.put("no_compact_time", now.getEpochSecond());
-    n.put("reason", reason);
-    byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n);
-    bucket.upload(id + "/" + BucketBlocks.NO_COMPACT_MARK, new ByteArrayInputStream(bytes), bytes.length);
+    uploadReasonMark(bucket, id, BucketBlocks.NO_COMPACT_MARK, "no_compact_time", now, reason, details);
   }
 
   /**
@@ -118,16 +109,22 @@ public final class Marks {
    */
   public static void markNoDownsample(Bucket bucket, BlockId id, Instant now, String reason, String details)
       throws IOException {
+    uploadReasonMark(bucket, id, BucketBlocks.NO_DOWNSAMPLE_MARK, "no_downsample_time", now, reason, details);
+  }
+
+  /** A mark in Thanos's layout for no-compact and no-downsample marks: id, version, details, time, reason. */
+  private static void uploadReasonMark(Bucket bucket, BlockId id, String file, String timeField, Instant now,
+      String reason, String details) throws IOException {
     ObjectNode n = JSON.createObjectNode();
     n.put("id", id.toString());
     n.put("version", VERSION);
     if (!details.isEmpty()) {
       n.put("details", details);
     }
-    n.put("no_downsample_time", now.getEpochSecond());
+    n.put(timeField, now.getEpochSecond());
     n.put("reason", reason);
     byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n);
-    bucket.upload(id + "/" + BucketBlocks.NO_DOWNSAMPLE_MARK, new ByteArrayInputStream(bytes), bytes.length);
+    bucket.upload(id + "/" + file, new ByteArrayInputStream(bytes), bytes.length);
   }
 
   public static boolean hasNoCompactMark(Bucket bucket, BlockId id) throws IOException {
