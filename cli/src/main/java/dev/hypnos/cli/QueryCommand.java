@@ -4,6 +4,7 @@ import dev.hypnos.core.dedup.DedupSeriesSet;
 import dev.hypnos.core.server.Lifecycle;
 import dev.hypnos.promql.engine.EngineOptions;
 import dev.hypnos.promql.parser.Durations;
+import dev.hypnos.promql.parser.ParserOptions;
 import dev.hypnos.querier.ProxyStore;
 import dev.hypnos.querier.api.PrometheusApi;
 import dev.hypnos.sidecarclient.ActiveStore;
@@ -82,6 +83,12 @@ public final class QueryCommand implements Callable<Integer> {
   @Option(names = "--store.response-timeout", defaultValue = "0ms", description = "Drop a store that sends nothing for this long; 0 for never.")
   String responseTimeout;
 
+  @Option(names = "--enable-feature", paramLabel = "NAME", split = ",",
+      description = "PromQL features to enable, by Prometheus's names (repeatable or comma-separated): "
+          + "promql-experimental-functions, promql-duration-expr, promql-extended-range-selectors, "
+          + "promql-binop-fill-modifiers.")
+  List<String> features = new ArrayList<>();
+
   @Option(names = "--query.lookback-delta", defaultValue = "5m", description = "How far back instant selectors look.")
   String lookbackDelta;
 
@@ -123,6 +130,17 @@ public final class QueryCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** The parser features of --enable-feature; an unknown name is a usage error naming it. */
+  private ParserOptions parserOptions() {
+    for (String f : features) {
+      if (!ParserOptions.ALL.enabled(f)) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--enable-feature: unknown feature \"" + f
+            + "\"; known: " + String.join(", ", new java.util.TreeSet<>(ParserOptions.ALL.features())));
+      }
+    }
+    return new ParserOptions(java.util.Set.copyOf(features));
+  }
+
   /** Starts discovery, the gRPC server and the HTTP API; returns once all listen. */
   Running start() throws Exception {
     DedupSeriesSet.Algorithm algorithm = DedupSeriesSet.Algorithm.parse(dedupFunc);
@@ -131,7 +149,7 @@ public final class QueryCommand implements Callable<Integer> {
         .withMaxSamples(maxSamples);
     engineOptions = new EngineOptions(Duration.ofMillis(Durations.parseMillis(lookbackDelta)), engineOptions.maxSamples(),
         engineOptions.timeout(), engineOptions.defaultEvalInterval(), engineOptions.delayedNameRemoval(),
-        engineOptions.parserOptions());
+        parserOptions());
     Duration storeTimeout = Duration.ofMillis(Durations.parseMillis(responseTimeout));
 
     EndpointDiscovery.Builder db = EndpointDiscovery.builder();

@@ -64,4 +64,40 @@ class QueryCommandTest {
       GrpcServers.shutdown(r1, Duration.ofSeconds(2));
     }
   }
+
+  @Test
+  void enableFeatureTurnsOnExperimentalFunctionsAndRejectsUnknownNames() throws Exception {
+    Server r0 = replica("0");
+    try {
+      HttpClient http = HttpClient.newHttpClient();
+      String query = "/api/v1/query?time=60&query=" + java.net.URLEncoder.encode("sort_by_label(up, \"job\")",
+          java.nio.charset.StandardCharsets.UTF_8);
+      for (boolean on : new boolean[] {false, true}) {
+        QueryCommand cmd = new QueryCommand();
+        List<String> args = new java.util.ArrayList<>(List.of("--http-address=127.0.0.1:0",
+            "--grpc-address=127.0.0.1:0", "--endpoint=127.0.0.1:" + r0.getPort()));
+        if (on) {
+          args.add("--enable-feature=promql-experimental-functions,promql-duration-expr");
+        }
+        new CommandLine(cmd).parseArgs(args.toArray(String[]::new));
+        try (QueryCommand.Running q = cmd.start()) {
+          HttpResponse<String> r = http.send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + q.api.port() + query)).build(), HttpResponse.BodyHandlers.ofString());
+          if (on) {
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+          } else {
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+            assertThat(r.body()).contains("bad_data", "function \\\"sort_by_label\\\" is not enabled");
+          }
+        }
+      }
+      QueryCommand bad = new QueryCommand();
+      new CommandLine(bad).parseArgs("--enable-feature=promql-nonsense", "--http-address=127.0.0.1:0");
+      org.assertj.core.api.Assertions.assertThatThrownBy(bad::start)
+          .isInstanceOf(CommandLine.ParameterException.class)
+          .hasMessageContaining("--enable-feature").hasMessageContaining("promql-nonsense");
+    } finally {
+      GrpcServers.shutdown(r0, Duration.ofSeconds(2));
+    }
+  }
 }
