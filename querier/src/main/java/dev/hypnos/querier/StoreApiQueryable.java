@@ -321,6 +321,16 @@ public final class StoreApiQueryable implements Queryable, AutoCloseable {
     }
 
     @Override
+    public int next(long[] ts, double[] values, int off, int max) {
+      // forwarded so that counting keeps the wrapped iterator's bulk decoding
+      int n = it.next(ts, values, off, max);
+      for (int i = 0; i < n; i++) {
+        stats.sample(ts[off + i]);
+      }
+      return n;
+    }
+
+    @Override
     public boolean seek(long t) {
       boolean had = it.hasCurrent();
       long before = had ? it.timestamp() : Long.MIN_VALUE;

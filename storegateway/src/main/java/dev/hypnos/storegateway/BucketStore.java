@@ -397,7 +397,6 @@ public final class BucketStore implements StoreApi, Closeable {
         if (ms == null) {
           continue;
         }
-        resp.queried(b.id());
         SeriesLabels transform = new SeriesLabels(b.externalLabels(), drop);
         BlockSeriesStream blockStream = new BlockSeriesStream(b, () -> BlockPostings.select(b, ms), req.minTime(),
             req.maxTime(), req.skipChunks(), req.aggregates(), batch, limits, transform,
@@ -416,6 +415,8 @@ public final class BucketStore implements StoreApi, Closeable {
         }
         readers.add(reader);
         streams.add(s);
+        // only blocks that are really read go into the response hints (a corrupt one is skipped above)
+        resp.queried(b.id());
       }
       for (PrefetchingStream r : readers) {
         r.start();
