@@ -77,43 +77,14 @@ public final class RangeKernels {
   private static double extrapolate(
       long[] t, double[] v, int from, int to, double result, long rangeStart, long rangeEnd, boolean isCounter,
       boolean isRate, double rangeSeconds) {
-    int n1 = to - from - 1;
-    long firstT = t[from];
-    long lastT = t[to - 1];
-    double durationToStart = (firstT - rangeStart) / 1000.0;
-    double durationToEnd = (rangeEnd - lastT) / 1000.0;
-    double sampledInterval = (lastT - firstT) / 1000.0;
-    double avg = n1 > 0 ? sampledInterval / n1 : 0;
-    double threshold = avg * 1.1;
-    if (durationToStart >= threshold) {
-      durationToStart = avg / 2;
-    }
-    if (isCounter) {
-      double durationToZero = durationToStart;
-      if (result > 0 && v[from] >= 0) {
-        durationToZero = sampledInterval * (v[from] / result);
-      }
-      if (durationToZero < durationToStart) {
-        durationToStart = durationToZero;
-      }
-    }
-    if (durationToEnd >= threshold) {
-      durationToEnd = avg / 2;
-    }
-    double factor = 1.0;
-    if (sampledInterval != 0) {
-      factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
-    }
-    if (isRate) {
-      factor /= rangeSeconds;
-    }
-    return result * factor;
+    return result * histogramRateFactor(t, from, to, rangeStart, rangeEnd, isCounter, isRate, rangeSeconds,
+        v[from], result);
   }
 
   /**
-   * The factor rate/increase/delta multiply a histogram difference by: the extrapolation of
-   * {@link #extrapolatedRate} for sample times {@code t[from..to)}, with the counter's zero point
-   * estimated from the first histogram's count and the difference's count.
+   * The factor rate/increase/delta multiply a difference by (floats and histograms alike): the
+   * extrapolation of {@link #extrapolatedRate} for sample times {@code t[from..to)}, with a counter's
+   * zero point estimated from the first value (a histogram's count) and the difference (its count).
    */
   public static double histogramRateFactor(
       long[] t, int from, int to, long rangeStart, long rangeEnd, boolean isCounter, boolean isRate,
