@@ -354,6 +354,11 @@ final class StoreSeriesIterators {
       }
     }
 
+    @Override
+    public boolean floatsOnly() {
+      return true;
+    }
+
     /** Decodes chunk after chunk in bulk ({@link XorIterator#next(long[], double[], int, int)}). */
     @Override
     public int next(long[] ts, double[] values, int off, int max) {
@@ -450,6 +455,11 @@ final class StoreSeriesIterators {
       done = true;
       current = false;
       return false;
+    }
+
+    @Override
+    public boolean floatsOnly() {
+      return it.floatsOnly();
     }
 
     /** Reads a batch from the wrapped iterator and keeps the samples in range, in place. */

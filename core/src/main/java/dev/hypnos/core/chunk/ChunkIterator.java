@@ -69,6 +69,15 @@ public interface ChunkIterator {
     return null;
   }
 
+  /**
+   * True when this iterator never yields a histogram sample, so a reader may take its samples with
+   * the bulk {@link #next(long[], double[], int, int)}, which carries floats only. False (the
+   * default) when it cannot tell.
+   */
+  default boolean floatsOnly() {
+    return false;
+  }
+
   /** A description of why iteration stopped early on corrupt data, or null. */
   default @Nullable String error() {
     return null;

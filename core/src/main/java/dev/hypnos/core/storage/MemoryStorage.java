@@ -164,6 +164,26 @@ public final class MemoryStorage implements Queryable {
           @Nullable FloatHistogram[] hs = h;
           return hs == null ? null : hs[i];
         }
+
+        @Override
+        public boolean floatsOnly() {
+          return h == null;
+        }
+
+        @Override
+        public int next(long[] ts, double[] values, int off, int max) {
+          java.util.Objects.checkFromIndexSize(off, max, ts.length);
+          java.util.Objects.checkFromIndexSize(off, max, values.length);
+          int n = Math.min(max, to - 1 - i);
+          if (n <= 0) {
+            i = to;
+            return 0;
+          }
+          System.arraycopy(t, i + 1, ts, off, n);
+          System.arraycopy(v, i + 1, values, off, n);
+          i += n;
+          return n;
+        }
       };
     }
   }

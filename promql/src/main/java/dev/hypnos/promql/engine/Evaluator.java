@@ -306,7 +306,27 @@ final class Evaluator {
         double[] v = new double[16];
         @Nullable FloatHistogram @Nullable [] h = null;
         int n = 0;
-        if (it.seek(mint + 1)) {
+        boolean found = it.seek(mint + 1);
+        if (found && it.floatsOnly()) {
+          // Float samples in bulk: the first from the seek, the rest in batches, cut at maxt.
+          t[0] = it.timestamp();
+          v[0] = it.value();
+          n = t[0] > maxt ? 0 : 1;
+          while (n > 0 && t[n - 1] <= maxt) {
+            if (n == t.length) {
+              t = Arrays.copyOf(t, n * 2);
+              v = Arrays.copyOf(v, n * 2);
+            }
+            int m = it.next(t, v, n, t.length - n);
+            if (m == 0) {
+              break;
+            }
+            n += m;
+          }
+          while (n > 0 && t[n - 1] > maxt) {
+            n--;
+          }
+        } else if (found) {
           do {
             long ts = it.timestamp();
             if (ts > maxt) {
