@@ -31,6 +31,73 @@ public final class GoFloat {
     return new BigDecimal(Double.toString(v)).stripTrailingZeros();
   }
 
+  /**
+   * Appends what {@link #formatF} returns, without building a {@link BigDecimal} for the common
+   * cases: integers below 2^53 are written as such (every other integer is another double, so
+   * their digits are already the shortest), other normal doubles are {@link Double#toString}'s
+   * shortest digits moved out of scientific notation. {@code scratch} is overwritten.
+   */
+  public static void appendF(StringBuilder out, double v, StringBuilder scratch) {
+    if (Double.isNaN(v) || Double.isInfinite(v) || v == 0 || Math.abs(v) < Double.MIN_NORMAL) {
+      out.append(formatF(v));
+      return;
+    }
+    if (Math.abs(v) < 0x1p53 && v == Math.rint(v)) {
+      out.append((long) v);
+      return;
+    }
+    scratch.setLength(0);
+    scratch.append(v);
+    int n = scratch.length();
+    int i = 0;
+    if (scratch.charAt(0) == '-') {
+      out.append('-');
+      i = 1;
+    }
+    int e = scratch.indexOf("E", i);
+    int mantissaEnd = e < 0 ? n : e;
+    int exponent = e < 0 ? 0 : Integer.parseInt(scratch, e + 1, n, 10);
+    // Collect the significant digits into the tail of scratch and find where the point goes.
+    int digitsStart = n;
+    int point = 0;
+    boolean seenPoint = false;
+    for (int k = i; k < mantissaEnd; k++) {
+      char c = scratch.charAt(k);
+      if (c == '.') {
+        seenPoint = true;
+        continue;
+      }
+      if (!seenPoint) {
+        point++;
+      }
+      scratch.append(c);
+    }
+    int digitsEnd = scratch.length();
+    point += exponent;
+    while (digitsStart < digitsEnd && scratch.charAt(digitsStart) == '0') {
+      digitsStart++;
+      point--;
+    }
+    while (digitsEnd > digitsStart && scratch.charAt(digitsEnd - 1) == '0') {
+      digitsEnd--;
+    }
+    int len = digitsEnd - digitsStart;
+    if (point <= 0) {
+      out.append("0.");
+      for (int k = point; k < 0; k++) {
+        out.append('0');
+      }
+      out.append(scratch, digitsStart, digitsEnd);
+    } else if (point >= len) {
+      out.append(scratch, digitsStart, digitsEnd);
+      for (int k = len; k < point; k++) {
+        out.append('0');
+      }
+    } else {
+      out.append(scratch, digitsStart, digitsStart + point).append('.').append(scratch, digitsStart + point, digitsEnd);
+    }
+  }
+
   /** Go {@code strconv.FormatFloat(v, 'f', -1, 64)}, with Prometheus's NaN and ±Inf spellings. */
   public static String formatF(double v) {
     if (Double.isNaN(v)) {

@@ -32,4 +32,30 @@ class GoFloatTest {
     }
     assertThatThrownBy(() -> GoFloat.shortest(0)).hasMessageContaining("finite non-zero");
   }
+
+  @Test
+  void appendFWritesTheSameAsFormatF() {
+    StringBuilder out = new StringBuilder();
+    StringBuilder scratch = new StringBuilder();
+    java.util.SplittableRandom random = new java.util.SplittableRandom(42);
+    double[] fixed = {0.1, 0.30000000000000004, 1e-3, 9.99e-4, 1e7, 1.5e7, 123456789.125, 1e15 + 0.5, 0x1p53,
+        0x1p53 + 2, 1e21, 1e300, -1e-300, Double.MAX_VALUE, -Double.MAX_VALUE, Double.MIN_NORMAL,
+        Double.MIN_VALUE, -0.0, 0.0, Double.NaN, Double.POSITIVE_INFINITY, 100, -100, 4.5e-7, 12.5, 1.0 / 3};
+    for (double v : fixed) {
+      out.setLength(0);
+      GoFloat.appendF(out, v, scratch);
+      assertThat(out.toString()).as("%s", v).isEqualTo(GoFloat.formatF(v));
+    }
+    for (int i = 0; i < 200_000; i++) {
+      // Random bit patterns cover every exponent; scaled integers and two-decimal gauges cover real data.
+      double v = switch (i % 3) {
+        case 0 -> Double.longBitsToDouble(random.nextLong());
+        case 1 -> random.nextLong(1L << 60) / Math.pow(10, random.nextInt(25));
+        default -> Math.round(random.nextDouble(-1e6, 1e6) * 100) / 100.0;
+      };
+      out.setLength(0);
+      GoFloat.appendF(out, v, scratch);
+      assertThat(out.toString()).as("bits %x", Double.doubleToRawLongBits(v)).isEqualTo(GoFloat.formatF(v));
+    }
+  }
 }

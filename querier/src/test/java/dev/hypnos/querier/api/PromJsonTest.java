@@ -1,0 +1,94 @@
+package dev.hypnos.querier.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.hypnos.core.labels.Labels;
+import dev.hypnos.promql.engine.FPoint;
+import dev.hypnos.promql.engine.Matrix;
+import dev.hypnos.promql.engine.RangeSeries;
+import dev.hypnos.promql.engine.Sample;
+import dev.hypnos.promql.engine.Value;
+import dev.hypnos.promql.engine.Vector;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class PromJsonTest {
+  private static final double[] SPECIAL = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -0.0, 0,
+      1e-7, -4.5e-300, 1e21, 1.5e22, Double.MAX_VALUE, Double.MIN_VALUE, 0.1 + 0.2, 12345678.875, 3, -3};
+
+  private static String json(Value v) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (JsonGenerator g = PromJson.generator(out)) {
+      g.writeStartObject();
+      PromJson.writeResult(g, v);
+      g.writeEndObject();
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  /** The points as the reference functions spell them, one string per number. */
+  private static String expectedPoints(List<FPoint> pts) {
+    StringBuilder sb = new StringBuilder("[");
+    for (int i = 0; i < pts.size(); i++) {
+      FPoint p = pts.get(i);
+      sb.append(i > 0 ? "," : "").append('[').append(PromJson.timestamp(p.t())).append(",\"")
+          .append(PromJson.sampleValue(p.f())).append("\"]");
+    }
+    return sb.append(']').toString();
+  }
+
+  @Test
+  void matrixPointsAreWrittenAsPrometheusSpellsThem() throws IOException {
+    SplittableRandom random = new SplittableRandom(7);
+    List<RangeSeries> series = new ArrayList<>();
+    StringBuilder expected = new StringBuilder("{\"resultType\":\"matrix\",\"result\":[");
+    for (int s = 0; s < 40; s++) {
+      List<FPoint> pts = new ArrayList<>();
+      int n = s == 3 ? 0 : random.nextInt(1, 300);
+      for (int i = 0; i < n; i++) {
+        long t = -5_000 + random.nextLong(0, 2_000_000_000_000L);
+        double v = switch (random.nextInt(4)) {
+          case 0 -> SPECIAL[random.nextInt(SPECIAL.length)];
+          case 1 -> Double.longBitsToDouble(random.nextLong());
+          case 2 -> random.nextLong(1L << 40);
+          default -> Math.round(random.nextDouble(-1e4, 1e4) * 100) / 100.0;
+        };
+        pts.add(new FPoint(t, v));
+      }
+      Labels labels = Labels.of("__name__", "m", "i", Integer.toString(s), "esc", "<a&b>\n");
+      series.add(new RangeSeries(labels, pts, List.of()));
+      expected.append(s > 0 ? "," : "").append("{\"metric\":{\"__name__\":\"m\",\"esc\":\"\\u003ca\\u0026b\\u003e\\n\",\"i\":\"")
+          .append(s).append('"').append('}');
+      if (n > 0) {
+        expected.append(",\"values\":").append(expectedPoints(pts));
+      }
+      expected.append('}');
+    }
+    expected.append("]}");
+    assertThat(json(new Matrix(series))).isEqualTo(expected.toString());
+  }
+
+  @Test
+  void vectorSamplesAreWrittenAsPrometheusSpellsThem() throws IOException {
+    List<Sample> samples = new ArrayList<>();
+    StringBuilder expected = new StringBuilder("{\"resultType\":\"vector\",\"result\":[");
+    for (int i = 0; i < SPECIAL.length; i++) {
+      long t = 1_700_000_000_000L + i * 7;
+      samples.add(new Sample(Labels.of("k", "v" + i), t, SPECIAL[i]));
+      expected.append(i > 0 ? "," : "").append("{\"metric\":{\"k\":\"v").append(i).append("\"},\"value\":[")
+          .append(PromJson.timestamp(t)).append(",\"").append(PromJson.sampleValue(SPECIAL[i])).append("\"]}");
+    }
+    expected.append("]}");
+    assertThat(json(new Vector(samples))).isEqualTo(expected.toString());
+    assertThat(json(new Vector(samples.subList(0, 3))))
+        .isEqualTo("{\"resultType\":\"vector\",\"result\":[{\"metric\":{\"k\":\"v0\"},\"value\":[1700000000,\"NaN\"]},"
+            + "{\"metric\":{\"k\":\"v1\"},\"value\":[1700000000.007,\"+Inf\"]},"
+            + "{\"metric\":{\"k\":\"v2\"},\"value\":[1700000000.014,\"-Inf\"]}]}");
+  }
+}
