@@ -50,13 +50,18 @@ class PromJsonTest {
     StringBuilder expected = new StringBuilder("{\"resultType\":\"matrix\",\"result\":[");
     for (int s = 0; s < 40; s++) {
       List<FPoint> pts = new ArrayList<>();
-      int n = s == 3 ? 0 : random.nextInt(1, 300);
+      int n = s == 3 ? 0 : s == 5 ? 3000 : random.nextInt(1, 300);
       for (int i = 0; i < n; i++) {
-        long t = -5_000 + random.nextLong(0, 2_000_000_000_000L);
+        long t = switch (i % 5) {
+          case 0 -> -5_000 + random.nextLong(0, 20_000);
+          case 1 -> random.nextLong(0, 1000) * 1000 + 10 * random.nextInt(0, 100);
+          case 2 -> random.nextLong(0, 1000) * 1000 + 100 * random.nextInt(0, 10);
+          default -> random.nextLong(0, 4_000_000_000_000L);
+        };
         double v = switch (random.nextInt(4)) {
           case 0 -> SPECIAL[random.nextInt(SPECIAL.length)];
           case 1 -> Double.longBitsToDouble(random.nextLong());
-          case 2 -> random.nextLong(1L << 40);
+          case 2 -> random.nextLong(-(1L << 54), 1L << 54);
           default -> Math.round(random.nextDouble(-1e4, 1e4) * 100) / 100.0;
         };
         pts.add(new FPoint(t, v));
