@@ -187,16 +187,53 @@ final class Evaluator {
     return new long[] {min, max};
   }
 
-  /** Loads the series of every selector from {@code q}, which serves the rest of the query. */
+  /**
+   * Loads the series of every selector from {@code q}, which serves the rest of the query. Every
+   * selector's set is opened before the first is read, as Prometheus's engine selects all before
+   * it evaluates: a querier that starts its store calls on select (ours does) runs them at once,
+   * not one round trip after another.
+   */
   void load(Querier q) {
     this.querier = q;
-    for (Map.Entry<VectorSelector, long[]> e : ranges.entrySet()) {
-      VectorSelector vs = e.getKey();
-      Context c = contexts.getOrDefault(vs, new Context("", 0, interval, List.of(), false));
-      long mint = e.getValue()[0];
-      long maxt = e.getValue()[1];
-      SelectHints hints = new SelectHints(mint + 1, maxt, c.step(), c.func(), c.range(), c.grouping(), c.by());
-      loaded.put(vs, load(vs.matchers(), mint, maxt, vs.toString(), hints));
+    List<Map.Entry<VectorSelector, long[]>> entries = new ArrayList<>(ranges.entrySet());
+    SeriesSet[] sets = new SeriesSet[entries.size()];
+    boolean completed = false;
+    try {
+      for (int i = 0; i < sets.length; i++) {
+        VectorSelector vs = entries.get(i).getKey();
+        Context c = contexts.getOrDefault(vs, new Context("", 0, interval, List.of(), false));
+        long mint = entries.get(i).getValue()[0];
+        long maxt = entries.get(i).getValue()[1];
+        SelectHints hints = new SelectHints(mint + 1, maxt, c.step(), c.func(), c.range(), c.grouping(), c.by());
+        sets[i] = q.select(hints, vs.matchers());
+      }
+      for (int i = 0; i < sets.length; i++) {
+        VectorSelector vs = entries.get(i).getKey();
+        long[] range = entries.get(i).getValue();
+        loaded.put(vs, drain(sets[i], range[0], range[1], vs.toString()));
+      }
+      completed = true;
+    } catch (IOException e) {
+      throw new QueryException(QueryException.Kind.STORAGE, "select series: " + e.getMessage(), e);
+    } finally {
+      QueryException closeFailure = null;
+      for (int i = 0; i < sets.length; i++) {
+        if (sets[i] == null) {
+          continue;
+        }
+        try {
+          sets[i].close();
+        } catch (IOException e) {
+          // After a failure the query's error is already on its way; otherwise a close failure is one.
+          if (completed && closeFailure == null) {
+            closeFailure = new QueryException(QueryException.Kind.STORAGE,
+                "select series for " + entries.get(i).getKey() + ": " + e.getMessage(), e);
+          }
+        }
+      }
+      if (closeFailure != null) {
+        throw closeFailure;
+      }
     }
   }
 
@@ -292,12 +329,21 @@ final class Evaluator {
   }
 
   private List<Loaded> load(List<Matcher> matchers, long mint, long maxt, String what, SelectHints hints) {
-    List<Loaded> out = new ArrayList<>();
     Querier q = querier;
     if (q == null) {
       throw new IllegalStateException("series loaded before the querier was opened");
     }
     try (SeriesSet set = q.select(hints, matchers)) {
+      return drain(set, mint, maxt, what);
+    } catch (IOException e) {
+      throw new QueryException(QueryException.Kind.STORAGE, "select series for " + what + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Reads {@code set} to the end: each series' samples in (mint, maxt]; the caller closes the set. */
+  private List<Loaded> drain(SeriesSet set, long mint, long maxt, String what) {
+    List<Loaded> out = new ArrayList<>();
+    try {
       while (set.next()) {
         checkDeadline();
         Series s = set.at();
