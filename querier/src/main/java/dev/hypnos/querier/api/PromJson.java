@@ -178,6 +178,16 @@ public final class PromJson {
    */
   static final class PointWriter {
     private static final int SLICE = 4096;
+    /** "00", "01", ..., "99" as ASCII. */
+    private static final byte[] DIGIT_PAIRS = new byte[200];
+
+    static {
+      for (int i = 0; i < 100; i++) {
+        DIGIT_PAIRS[2 * i] = (byte) ('0' + i / 10);
+        DIGIT_PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
+      }
+    }
+
     private byte[] buf = new byte[512];
     private int len;
     private final StringBuilder num = new StringBuilder(32);
@@ -247,16 +257,46 @@ public final class PromJson {
 
     /** Writes a non-negative long's decimal digits (at most 19; the caller ensured the room). */
     private void digits(long x) {
-      int n = 1;
-      for (long p = 10; n < 19 && p <= x; p *= 10) {
-        n++;
+      if (x <= Integer.MAX_VALUE) {
+        digits((int) x);
+        return;
       }
-      int end = len + n;
-      for (int k = end - 1; k >= len; k--) {
-        buf[k] = (byte) ('0' + x % 10);
-        x /= 10;
-      }
+      long hi = x / 1_000_000_000L;
+      digits(hi);
+      // the low nine digits, zero-padded
+      int lo = (int) (x - hi * 1_000_000_000L);
+      int end = len + 9;
+      fill(lo, end, len);
       len = end;
+    }
+
+    private void digits(int x) {
+      int n = x < 10 ? 1 : x < 100 ? 2 : x < 1000 ? 3 : x < 10_000 ? 4 : x < 100_000 ? 5 : x < 1_000_000 ? 6
+          : x < 10_000_000 ? 7 : x < 100_000_000 ? 8 : x < 1_000_000_000 ? 9 : 10;
+      int end = len + n;
+      fill(x, end, len);
+      len = end;
+    }
+
+    /** Writes {@code x}'s digits right-aligned in {@code buf[from, end)}, zero-padded on the left. */
+    private void fill(int x, int end, int from) {
+      int k = end;
+      while (x >= 100) {
+        int q = x / 100;
+        int r = (x - q * 100) * 2;
+        buf[--k] = DIGIT_PAIRS[r + 1];
+        buf[--k] = DIGIT_PAIRS[r];
+        x = q;
+      }
+      if (x >= 10) {
+        buf[--k] = DIGIT_PAIRS[x * 2 + 1];
+        buf[--k] = DIGIT_PAIRS[x * 2];
+      } else {
+        buf[--k] = (byte) ('0' + x);
+      }
+      while (k > from) {
+        buf[--k] = '0';
+      }
     }
 
     private void value(double v) {

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 
 class PromJsonTest {
   private static final double[] SPECIAL = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -0.0, 0,
-      1e-7, -4.5e-300, 1e21, 1.5e22, Double.MAX_VALUE, Double.MIN_VALUE, 0.1 + 0.2, 12345678.875, 3, -3};
+      1e-7, -4.5e-300, 1e21, 1.5e22, Double.MAX_VALUE, Double.MIN_VALUE, 0.1 + 0.2, 12345678.875, 3, -3,
+      9, 10, 99, 100, 101, 2147483647, 2147483648.0, -2147483648.0, 1e9, 1000000001, 999999999999.0, 0x1p53 - 1, 0x1p53};
 
   private static String json(Value v) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
