@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end latency, Hypnos (hypnos store + hypnos query, separate JVMs, FILESYSTEM bucket) vs
 # Prometheus 2.42 (/usr/bin/prometheus) on the same promtool-made blocks: see QueryVsPrometheus.
-# Usage: bench/query-vs-prometheus.sh [ROUNDS] [WARMUP_ROUNDS]
+# Usage: bench/query-vs-prometheus.sh [ROUNDS] [WARMUP_ROUNDS]   (default 30 and 300)
+# The warm-up rounds let the JVMs compile the query path (a querier in service is long-running);
+# with a handful of warm-up rounds the figures describe a cold JVM instead.
 # Needs prometheus and promtool (Debian package `prometheus`). Everything listens on 127.0.0.1.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -11,4 +13,4 @@ if [ "${SKIP_BUILD:-}" != "1" ]; then
 fi
 java_home=$(bin/find-jdk)
 exec "$java_home/bin/java" -cp bench/target/benchmarks.jar dev.hypnos.bench.QueryVsPrometheus \
-  "$root/cli/target/hypnos.jar" "${1:-15}" "${2:-3}"
+  "$root/cli/target/hypnos.jar" "${1:-30}" "${2:-300}"
