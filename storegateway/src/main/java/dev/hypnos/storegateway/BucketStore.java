@@ -418,8 +418,10 @@ public final class BucketStore implements StoreApi, Closeable {
         // only blocks that are really read go into the response hints (a corrupt one is skipped above)
         resp.queried(b.id());
       }
-      for (PrefetchingStream r : readers) {
-        r.start();
+      // The first block's first batch is read by this thread when the merge asks for it; the other
+      // blocks' start now on their own threads, so their reads overlap with it.
+      for (int i = 1; i < readers.size(); i++) {
+        readers.get(i).start();
       }
       MergedSeriesStream merged = new MergedSeriesStream(streams);
       long sent = 0;

@@ -11,7 +11,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * Reads a block's batches on an executor, one batch ahead of the consumer, so that the blocks of a
  * request fetch from the bucket in parallel and a batch's range requests overlap with the sending
- * of the previous one. Memory: at most two batches per block.
+ * of the previous one. Memory: at most two batches per block. A stream nobody {@link #start}ed
+ * reads its first batch on the consumer's thread when asked (a request's first block: no thread
+ * hand-off before the first series of a small query).
  *
  * <p>Concurrency: used by one thread; batches are read by one task at a time. {@link #close} waits
  * for a running read (at most one batch) so the block can be released safely afterwards.
@@ -42,8 +44,19 @@ final class PrefetchingStream implements SeriesStream {
       if (done) {
         return null;
       }
-      start();
-      List<Item> batch = await();
+      List<Item> batch;
+      if (pending == null) {
+        // Nothing read ahead (the caller did not start this stream): read on this thread, which
+        // would only wait for another one otherwise.
+        try {
+          batch = inner.nextBatch();
+        } catch (IOException | RuntimeException | Error e) {
+          done = true;
+          throw e;
+        }
+      } else {
+        batch = await();
+      }
       if (batch.isEmpty()) {
         done = true;
         return null;
