@@ -117,9 +117,15 @@ public final class StoreApiQueryable implements Queryable, AutoCloseable {
             .queryHints(hints.step() == 0 ? null : queryHints(hints))
             .build();
         StreamedSet set = new StreamedSet(lo, hi, dedup && options.algorithm() == DedupSeriesSet.Algorithm.PENALTY,
-            DedupSeriesSet.isCounterFunction(hints.func()), new StoreSeriesIterators.Reading(aggregates, view), stats);
-        running.add(executor.submit(() -> set.produce(store, request)));
-        return dedup ? new DedupSeriesSet(set, options.algorithm(), hints.func()) : set;
+            DedupSeriesSet.isCounterFunction(hints.func()), new StoreSeriesIterators.Reading(aggregates, view), stats,
+            store, request);
+        set.starter = () -> running.add(executor.submit(() -> set.produce(store, request)));
+        if (dedup) {
+          // Deduplication pulls series one by one: the stream is read on its own thread from now.
+          set.prefetch();
+          return new DedupSeriesSet(set, options.algorithm(), hints.func());
+        }
+        return set;
       }
 
       @Override
@@ -186,14 +192,62 @@ public final class StoreApiQueryable implements Queryable, AutoCloseable {
     private @Nullable Series current;
     private boolean done;
 
+    private final StoreApi store;
+    private final SeriesRequest request;
+    /**
+     * Starts {@link #produce} on another thread; null once started or read inline. A set is read
+     * either by that thread through the queue ({@link #next}, {@link #prefetch}) or, when nothing
+     * started it, on the caller's thread by {@link #forEachRemaining}.
+     */
+    @Nullable Runnable starter;
+
     StreamedSet(long minTime, long maxTime, boolean penalty, boolean counter, StoreSeriesIterators.Reading reading,
-        @Nullable QueryStats stats) {
+        @Nullable QueryStats stats, StoreApi store, SeriesRequest request) {
       this.minTime = minTime;
       this.maxTime = maxTime;
       this.penalty = penalty;
       this.counter = counter;
       this.reading = reading;
       this.stats = stats;
+      this.store = store;
+      this.request = request;
+    }
+
+    @Override
+    public void prefetch() {
+      Runnable s = starter;
+      if (s != null) {
+        starter = null;
+        s.run();
+      }
+    }
+
+    /**
+     * When the set was not started: reads the store's stream on this thread and hands each series
+     * over as it arrives (no producer thread, no queue: two thread hand-offs fewer per select).
+     */
+    @Override
+    public void forEachRemaining(java.util.function.Consumer<Series> consumer) throws IOException {
+      if (starter == null) {
+        SeriesSet.super.forEachRemaining(consumer);
+        return;
+      }
+      starter = null;
+      if (done) {
+        return;
+      }
+      done = true;
+      store.series(request, r -> {
+        switch (r) {
+          case SeriesResponse.SeriesItem s -> consumer.accept(toSeries(s.series().labels(), s.series().chunks()));
+          case SeriesResponse.Warning w -> warnings.add(w.message());
+          case SeriesResponse.Hints h -> {}
+        }
+      });
+      current = null;
+      if (stats != null) {
+        stats.selectDone();
+      }
     }
 
     void produce(StoreApi store, SeriesRequest request) {
@@ -246,6 +300,7 @@ public final class StoreApiQueryable implements Queryable, AutoCloseable {
       if (done) {
         return false;
       }
+      prefetch();
       Item item = taken.poll();
       if (item == null && queue.drainTo(taken, QUEUE_SIZE) > 0) {
         item = taken.poll();

@@ -17,6 +17,23 @@ public interface SeriesSet extends Closeable {
 
   Series at();
 
+  /**
+   * Hands every remaining series to {@code consumer}, in order, as {@code while (next())
+   * consumer.accept(at())} does (the default). A set reading from a stream may instead read it on
+   * the calling thread and hand each series over as it arrives, with no thread in between.
+   */
+  default void forEachRemaining(java.util.function.Consumer<Series> consumer) throws IOException {
+    while (next()) {
+      consumer.accept(at());
+    }
+  }
+
+  /**
+   * A hint that this set will be read later, after others: an implementation may start reading
+   * ahead now (e.g. start its store calls on another thread). The default does nothing.
+   */
+  default void prefetch() {}
+
   /** Warnings gathered while reading (e.g. a partial response); complete once next() returned false. */
   default List<String> warnings() {
     return List.of();

@@ -190,8 +190,9 @@ final class Evaluator {
   /**
    * Loads the series of every selector from {@code q}, which serves the rest of the query. Every
    * selector's set is opened before the first is read, as Prometheus's engine selects all before
-   * it evaluates: a querier that starts its store calls on select (ours does) runs them at once,
-   * not one round trip after another.
+   * it evaluates, and all but the first are told to {@link SeriesSet#prefetch}: a querier that
+   * reads stores (ours) runs their calls at once, not one round trip after another, while the
+   * first set is read on this thread.
    */
   void load(Querier q) {
     this.querier = q;
@@ -206,6 +207,10 @@ final class Evaluator {
         long maxt = entries.get(i).getValue()[1];
         SelectHints hints = new SelectHints(mint + 1, maxt, c.step(), c.func(), c.range(), c.grouping(), c.by());
         sets[i] = q.select(hints, vs.matchers());
+      }
+      // The first set is read on this thread as it arrives; the others read ahead meanwhile.
+      for (int i = 1; i < sets.length; i++) {
+        sets[i].prefetch();
       }
       for (int i = 0; i < sets.length; i++) {
         VectorSelector vs = entries.get(i).getKey();
@@ -344,9 +349,8 @@ final class Evaluator {
   private List<Loaded> drain(SeriesSet set, long mint, long maxt, String what) {
     List<Loaded> out = new ArrayList<>();
     try {
-      while (set.next()) {
+      set.forEachRemaining(s -> {
         checkDeadline();
-        Series s = set.at();
         ChunkIterator it = s.iterator();
         long[] t = new long[16];
         double[] v = new double[16];
@@ -405,7 +409,7 @@ final class Evaluator {
         if (n > 0) {
           out.add(new Loaded(s.labels(), Arrays.copyOf(t, n), Arrays.copyOf(v, n), h == null ? null : Arrays.copyOf(h, n)));
         }
-      }
+      });
       for (String w : set.warnings()) {
         annos.add(new Annotations.Annotation(Annotations.Kind.WARNING, w, -1));
       }
