@@ -255,6 +255,44 @@ public final class PromJson {
       }
     }
 
+    /**
+     * Writes {@code v} when it is a decimal with at most {@code places} fraction digits, {@code
+     * |v| < limit}: then {@code rint(v * scale) / scale == v} holds exactly, and since the doubles
+     * near {@code v} are closer together than {@code 1 / scale}, no other decimal with that many
+     * places maps to {@code v}, so these digits (trailing zeros dropped) are Go's shortest ones.
+     */
+    private boolean fewDecimals(double v, double scale, double limit, int places) {
+      double a = Math.abs(v);
+      if (!(a < limit) || a < 1e-6) {
+        return false;
+      }
+      double r = Math.rint(a * scale);
+      if (r / scale != a) {
+        return false;
+      }
+      long x = (long) r;
+      long unit = (long) scale;
+      long whole = x / unit;
+      long frac = x - whole * unit;
+      ensure(places + 22);
+      if (v < 0) {
+        buf[len++] = '-';
+      }
+      digits(whole);
+      if (frac != 0) {
+        int drop = 0;
+        while (frac % 10 == 0) {
+          frac /= 10;
+          drop++;
+        }
+        buf[len++] = '.';
+        int n = places - drop;
+        fill((int) frac, len + n, len);
+        len += n;
+      }
+      return true;
+    }
+
     /** Writes a non-negative long's decimal digits (at most 19; the caller ensured the room). */
     private void digits(long x) {
       if (x <= Integer.MAX_VALUE) {
@@ -307,6 +345,9 @@ public final class PromJson {
           x = -x;
         }
         digits(x);
+        return;
+      }
+      if (fewDecimals(v, 1e3, 1e12, 3) || fewDecimals(v, 1e6, 1e9, 6)) {
         return;
       }
       num.setLength(0);

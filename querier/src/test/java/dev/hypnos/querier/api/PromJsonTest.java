@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class PromJsonTest {
   private static final double[] SPECIAL = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -0.0, 0,
       1e-7, -4.5e-300, 1e21, 1.5e22, Double.MAX_VALUE, Double.MIN_VALUE, 0.1 + 0.2, 12345678.875, 3, -3,
-      9, 10, 99, 100, 101, 2147483647, 2147483648.0, -2147483648.0, 1e9, 1000000001, 999999999999.0, 0x1p53 - 1, 0x1p53};
+      9, 10, 99, 100, 101, 0.001, 0.0005, -0.000001, 1e-6, 999999999999.999, 1e12 - 0.5, 19.696, 0.1, 2147483647, 2147483648.0, -2147483648.0, 1e9, 1000000001, 999999999999.0, 0x1p53 - 1, 0x1p53};
 
   private static String json(Value v) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -59,10 +59,13 @@ class PromJsonTest {
           case 2 -> random.nextLong(0, 1000) * 1000 + 100 * random.nextInt(0, 10);
           default -> random.nextLong(0, 4_000_000_000_000L);
         };
-        double v = switch (random.nextInt(4)) {
+        double v = switch (random.nextInt(7)) {
           case 0 -> SPECIAL[random.nextInt(SPECIAL.length)];
           case 1 -> Double.longBitsToDouble(random.nextLong());
           case 2 -> random.nextLong(-(1L << 54), 1L << 54);
+          case 3 -> random.nextLong(-2_000_000_000_000_000L, 2_000_000_000_000_000L) / 1e3;
+          case 4 -> random.nextLong(-2_000_000_000_000_000L, 2_000_000_000_000_000L) / 1e6;
+          case 5 -> random.nextDouble(-1e13, 1e13) / Math.pow(10, random.nextInt(8));
           default -> Math.round(random.nextDouble(-1e4, 1e4) * 100) / 100.0;
         };
         pts.add(new FPoint(t, v));
@@ -96,5 +99,27 @@ class PromJsonTest {
         .isEqualTo("{\"resultType\":\"vector\",\"result\":[{\"metric\":{\"k\":\"v0\"},\"value\":[1700000000,\"NaN\"]},"
             + "{\"metric\":{\"k\":\"v1\"},\"value\":[1700000000.007,\"+Inf\"]},"
             + "{\"metric\":{\"k\":\"v2\"},\"value\":[1700000000.014,\"-Inf\"]}]}");
+  }
+
+  @Test
+  void decimalValuesTakeTheShortDigitsOnlyWhenTheyAreGosShortest() throws IOException {
+    SplittableRandom random = new SplittableRandom(11);
+    List<Sample> samples = new ArrayList<>();
+    StringBuilder expected = new StringBuilder("{\"resultType\":\"vector\",\"result\":[");
+    for (int i = 0; i < 300_000; i++) {
+      double v = switch (i % 6) {
+        case 0 -> random.nextLong(-(1L << 62), 1L << 62) / 1e3;
+        case 1 -> random.nextLong(-(1L << 62), 1L << 62) / 1e6;
+        case 2 -> random.nextLong(-1_000_000_000_000_000L, 1_000_000_000_000_000L) / 1e3;
+        case 3 -> random.nextLong(-1_000_000_000_000_000L, 1_000_000_000_000_000L) / 1e6;
+        case 4 -> Math.nextUp(random.nextLong(-1_000_000_000_000L, 1_000_000_000_000L) / 1e3);
+        default -> random.nextDouble(-1e13, 1e13) / Math.pow(10, random.nextInt(12));
+      };
+      samples.add(new Sample(Labels.EMPTY, 1000, v));
+      expected.append(i > 0 ? "," : "").append("{\"metric\":{},\"value\":[1,\"").append(PromJson.sampleValue(v))
+          .append("\"]}");
+    }
+    expected.append("]}");
+    assertThat(json(new Vector(samples))).isEqualTo(expected.toString());
   }
 }
