@@ -194,10 +194,45 @@ public final class PromJson {
     private final StringBuilder scratch = new StringBuilder(32);
     private final RawSlice slice = new RawSlice();
 
+    /** Timestamps written at each point index of the previous series, as bytes (24 per index). */
+    private long[] cachedT = new long[0];
+    private byte[] cachedBytes = new byte[0];
+    private byte[] cachedLen = new byte[0];
+
     void point(long t, double v) {
+      point(-1, t, v);
+    }
+
+    /**
+     * A point that is the {@code index}th of its series: a range query's series share their step
+     * timestamps, so the one written at the same index of the series before is copied.
+     */
+    void point(int index, long t, double v) {
       ensure(64);
       buf[len++] = '[';
-      timestamp(t);
+      if (index < 0 || index >= 4096) {
+        timestamp(t);
+      } else {
+        if (index >= cachedT.length) {
+          int n = Math.min(4096, Math.max(index + 1, cachedT.length * 2));
+          long[] nt = java.util.Arrays.copyOf(cachedT, n);
+          java.util.Arrays.fill(nt, cachedT.length, n, Long.MIN_VALUE);
+          cachedT = nt;
+          cachedBytes = java.util.Arrays.copyOf(cachedBytes, n * 24);
+          cachedLen = java.util.Arrays.copyOf(cachedLen, n);
+        }
+        if (cachedT[index] == t) {
+          int n = cachedLen[index];
+          System.arraycopy(cachedBytes, index * 24, buf, len, n);
+          len += n;
+        } else {
+          int from = len;
+          timestamp(t);
+          cachedT[index] = t;
+          cachedLen[index] = (byte) (len - from);
+          System.arraycopy(buf, from, cachedBytes, index * 24, len - from);
+        }
+      }
       buf[len++] = ',';
       buf[len++] = '"';
       value(v);
@@ -531,7 +566,7 @@ public final class PromJson {
                 w.comma();
               }
               FPoint p = pts.get(i);
-              w.point(p.t(), p.f());
+              w.point(i, p.t(), p.f());
             }
             w.close();
             w.flush(g);

@@ -57,6 +57,7 @@ class PromJsonTest {
           case 0 -> -5_000 + random.nextLong(0, 20_000);
           case 1 -> random.nextLong(0, 1000) * 1000 + 10 * random.nextInt(0, 100);
           case 2 -> random.nextLong(0, 1000) * 1000 + 100 * random.nextInt(0, 10);
+          case 3 -> 1_700_000_000_500L + i * 60_000L; // the step grid every series shares
           default -> random.nextLong(0, 4_000_000_000_000L);
         };
         double v = switch (random.nextInt(7)) {
