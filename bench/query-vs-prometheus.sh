@@ -12,5 +12,11 @@ if [ "${SKIP_BUILD:-}" != "1" ]; then
   ./build -B -q -pl bench,cli -am package -DskipTests
 fi
 java_home=$(bin/find-jdk)
-exec "$java_home/bin/java" -cp bench/target/benchmarks.jar dev.hypnos.bench.QueryVsPrometheus \
+# NICE=-15 (as root) runs the benchmark, Prometheus and both Hypnos JVMs at that priority, so that
+# other work on a shared machine does not interleave with the measured requests (both sides alike).
+nice_cmd=()
+if [ -n "${NICE:-}" ]; then
+  nice_cmd=(nice -n "$NICE")
+fi
+exec "${nice_cmd[@]}" "$java_home/bin/java" -cp bench/target/benchmarks.jar dev.hypnos.bench.QueryVsPrometheus \
   "$root/cli/target/hypnos.jar" "${1:-30}" "${2:-300}"
