@@ -132,10 +132,13 @@ public class StoreGatewaySeriesBenchmark {
       b.query = q;
       b.bucketKind = System.getProperty("bucket", "fs");
       b.setup();
+      b.sink.countLabelBytes = true;
       try {
         long bytes0 = b.bucket.bytesRead();
         long req0 = b.bucket.requests();
+        long asked0 = b.bucket.bytesRequested();
         b.series();
+        long coldAsked = b.bucket.bytesRequested() - asked0;
         long coldBytes = b.bucket.bytesRead() - bytes0;
         long coldReq = b.bucket.requests() - req0;
         long bytes1 = b.bucket.bytesRead();
@@ -148,9 +151,9 @@ public class StoreGatewaySeriesBenchmark {
         StoreGatewayData.CountingSink s = b.sink;
         long returned = s.chunkBytes + s.labelBytes;
         System.out.printf("%s\tblocks=%d series=%d chunks=%d samples=%d returned=%dB (chunks %dB, labels %dB)"
-                + "\tcold fetched=%dB in %d requests (%.2fx)\trepeat fetched=%dB in %d requests (%.2fx), %d stream read calls%n",
+                + "\tcold fetched=%dB in %d requests (%.2fx; ranges asked for %dB, %.2fx)\trepeat fetched=%dB in %d requests (%.2fx), %d stream read calls%n",
             q, b.data.metas.size(), s.series, s.chunks, s.samples, returned, s.chunkBytes, s.labelBytes,
-            coldBytes, coldReq, (double) coldBytes / returned, warmBytes, warmReq, (double) warmBytes / returned,
+            coldBytes, coldReq, (double) coldBytes / returned, coldAsked, (double) coldAsked / returned, warmBytes, warmReq, (double) warmBytes / returned,
             warmCalls);
       } finally {
         b.tearDown();
