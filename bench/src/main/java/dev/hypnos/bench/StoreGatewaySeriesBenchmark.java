@@ -56,6 +56,13 @@ public class StoreGatewaySeriesBenchmark {
   @Param({"fs", "memory"})
   public String bucketKind = "fs";
 
+  /**
+   * Index cache size in MiB; 0 disables it, as in Thanos's {@code BenchmarkBucketSeries} (no
+   * index cache, every series entry read from the bucket).
+   */
+  @Param({"64"})
+  public int indexCacheMiB = 64;
+
   private StoreGatewayData data;
   private Path dataDir;
   private CountingBucket bucket;
@@ -98,7 +105,7 @@ public class StoreGatewaySeriesBenchmark {
     data = data(query);
     dataDir = Files.createTempDirectory("hypnos-bench-sg");
     bucket = new CountingBucket(bucketKind.equals("memory") ? inMemory(data.bucketDir) : new FilesystemBucket(data.bucketDir));
-    store = new BucketStore(bucket, dataDir, new IndexCache(64 << 20), new Partitioner(Partitioner.DEFAULT_MAX_GAP),
+    store = new BucketStore(bucket, dataDir, new IndexCache((long) indexCacheMiB << 20), new Partitioner(Partitioner.DEFAULT_MAX_GAP),
         InstantSource.fixed(Instant.EPOCH), BucketStore.Options.DEFAULTS);
     if (!store.setBlocks(data.metas).isEmpty()) {
       throw new IllegalStateException("benchmark blocks did not load");

@@ -214,11 +214,8 @@ final class BlockSeriesStream implements SeriesStream {
       if (shard != null && !shard.matches(out)) {
         continue;
       }
-      int chunks = chunkEnd[s] - (s == 0 ? 0 : chunkEnd[s - 1]);
-      limits.reserveSeries(1);
       if (!skipChunks) {
-        limits.reserveChunks(chunks);
-        fetch += chunks;
+        fetch += chunkEnd[s] - (s == 0 ? 0 : chunkEnd[s - 1]);
       }
       sent[s] = out;
       keep[s] = true;
@@ -227,6 +224,11 @@ final class BlockSeriesStream implements SeriesStream {
     }
     if (kept == 0) {
       return;
+    }
+    // Limits counted once per batch (one lock), before any chunk of it is fetched.
+    limits.reserveSeries(kept);
+    if (fetch > 0) {
+      limits.reserveChunks(fetch);
     }
     ChunkBytes raw = this.raw;
     if (fetch == 0) {
