@@ -153,12 +153,8 @@ final class BlockSeriesStream implements SeriesStream {
       int before = total;
       int nc = entry.chunkCount();
       // A chunk ends where its series' next chunk in the same segment starts (chunks never
-      // overlap); the last one is guessed from the largest of the others.
+      // overlap); the last one is guessed from the largest of the others taken, or the one before.
       int largest = 0;
-      for (int c = 0; c + 1 < nc; c++) {
-        largest = Math.max(largest, sizeBound(entry.chunkRef(c), entry.chunkRef(c + 1)));
-      }
-      int lastGuess = largest > 0 ? -(largest + largest / 8 + 8) : 0;
       for (int c = 0; c < nc; c++) {
         long lo = entry.chunkMinTime(c);
         long hi = entry.chunkMaxTime(c);
@@ -176,8 +172,16 @@ final class BlockSeriesStream implements SeriesStream {
         cMin[total] = lo;
         cMax[total] = hi;
         cRef[total] = entry.chunkRef(c);
-        int bound = c + 1 < nc ? sizeBound(entry.chunkRef(c), entry.chunkRef(c + 1)) : 0;
-        cSize[total] = bound > 0 ? bound : lastGuess;
+        if (c + 1 < nc) {
+          int bound = sizeBound(entry.chunkRef(c), entry.chunkRef(c + 1));
+          largest = Math.max(largest, bound);
+          cSize[total] = bound;
+        } else {
+          if (c > 0) {
+            largest = Math.max(largest, sizeBound(entry.chunkRef(c - 1), entry.chunkRef(c)));
+          }
+          cSize[total] = largest > 0 ? -(largest + largest / 8 + 8) : 0;
+        }
         total++;
       }
       if (total == before) {
