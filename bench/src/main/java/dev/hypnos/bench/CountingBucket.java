@@ -15,6 +15,9 @@ public final class CountingBucket implements Bucket {
   private final LongAdder bytes = new LongAdder();
   private final LongAdder gets = new LongAdder();
   private final LongAdder readCalls = new LongAdder();
+  private final LongAdder rangeBytes = new LongAdder();
+  /** {@code -Dhypnos.bench.trace=true}: each range request and the bytes read from it, on stderr. */
+  private static final boolean TRACE = Boolean.getBoolean("hypnos.bench.trace");
 
   public CountingBucket(Bucket delegate) {
     this.delegate = Objects.requireNonNull(delegate, "delegate");
@@ -30,19 +33,35 @@ public final class CountingBucket implements Bucket {
     return gets.sum();
   }
 
+  /** Bytes asked for by range requests so far (what an object store would send in full). */
+  public long bytesRequested() {
+    return rangeBytes.sum();
+  }
+
   /** read() / read(byte[], int, int) calls made on the returned streams so far. */
   public long readCalls() {
     return readCalls.sum();
   }
 
-  private InputStream counted(InputStream in) {
+  private InputStream counted(InputStream in, String what) {
     gets.increment();
     return new FilterInputStream(in) {
+      private long read;
+
+      @Override
+      public void close() throws IOException {
+        if (TRACE) {
+          System.err.println("range " + what + " read " + read);
+        }
+        super.close();
+      }
+
       @Override
       public int read() throws IOException {
         readCalls.increment();
         int b = super.read();
         if (b >= 0) {
+          read++;
           bytes.increment();
         }
         return b;
@@ -53,6 +72,7 @@ public final class CountingBucket implements Bucket {
         readCalls.increment();
         int n = super.read(buf, off, len);
         if (n > 0) {
+          read += n;
           bytes.add(n);
         }
         return n;
@@ -72,12 +92,13 @@ public final class CountingBucket implements Bucket {
 
   @Override
   public InputStream get(String key) throws IOException {
-    return counted(delegate.get(key));
+    return counted(delegate.get(key), key);
   }
 
   @Override
   public InputStream getRange(String key, long offset, long length) throws IOException {
-    return counted(delegate.getRange(key, offset, length));
+    rangeBytes.add(length);
+    return counted(delegate.getRange(key, offset, length), key + " [" + offset + ", +" + length + ")");
   }
 
   @Override

@@ -42,13 +42,26 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3, time = 1)
 @Fork(1)
 public class StoreGatewaySeriesBenchmark {
-  /** {@code all}: every series, whole range; {@code family}: one counter family (10 series). */
-  @Param({"all", "family"})
+  /**
+   * Over {@link StoreGatewayData#get} (3 blocks, 1090 series of ~824 samples): {@code all} every
+   * series, whole range; {@code family} one counter family (10 series); {@code one} one series.
+   * Thanos's shapes ({@code BenchmarkSeries}), one block each: {@code 200000SeriesWith1Samples}
+   * for the cost per series ({@link StoreGatewayData#manySeries}), {@code 1SeriesWith1000000Samples}
+   * for the cost per sample ({@link StoreGatewayData#manySamples}).
+   */
+  @Param({"all", "family", "200000SeriesWith1Samples", "1SeriesWith1000000Samples"})
   public String query = "all";
 
   /** {@code fs}: FilesystemBucket over the block files; {@code memory}: the same objects in an InMemoryBucket. */
   @Param({"fs", "memory"})
   public String bucketKind = "fs";
+
+  /**
+   * Index cache size in MiB; 0 disables it, as in Thanos's {@code BenchmarkBucketSeries} (no
+   * index cache, every series entry read from the bucket).
+   */
+  @Param({"64"})
+  public int indexCacheMiB = 64;
 
   private StoreGatewayData data;
   private Path dataDir;
@@ -62,7 +75,17 @@ public class StoreGatewaySeriesBenchmark {
       case "all" -> List.of(Matcher.re("__name__", ".+"));
       case "family" -> List.of(Matcher.eq("__name__", "hypnos_requests_3_total"));
       case "one" -> List.of(Matcher.eq("__name__", "hypnos_requests_3_total"), Matcher.eq("instance", "host-33:9100"));
+      case "200000SeriesWith1Samples" -> List.of(Matcher.eq("__name__", "hypnos_many"));
+      case "1SeriesWith1000000Samples" -> List.of(Matcher.eq("__name__", "hypnos_long_total"));
       default -> throw new IllegalArgumentException("unknown query " + query);
+    };
+  }
+
+  static StoreGatewayData data(String query) throws IOException {
+    return switch (query) {
+      case "200000SeriesWith1Samples" -> StoreGatewayData.manySeries();
+      case "1SeriesWith1000000Samples" -> StoreGatewayData.manySamples();
+      default -> StoreGatewayData.get();
     };
   }
 
@@ -79,10 +102,10 @@ public class StoreGatewaySeriesBenchmark {
 
   @Setup(Level.Trial)
   public void setup() throws IOException {
-    data = StoreGatewayData.get();
+    data = data(query);
     dataDir = Files.createTempDirectory("hypnos-bench-sg");
     bucket = new CountingBucket(bucketKind.equals("memory") ? inMemory(data.bucketDir) : new FilesystemBucket(data.bucketDir));
-    store = new BucketStore(bucket, dataDir, new IndexCache(64 << 20), new Partitioner(Partitioner.DEFAULT_MAX_GAP),
+    store = new BucketStore(bucket, dataDir, new IndexCache((long) indexCacheMiB << 20), new Partitioner(Partitioner.DEFAULT_MAX_GAP),
         InstantSource.fixed(Instant.EPOCH), BucketStore.Options.DEFAULTS);
     if (!store.setBlocks(data.metas).isEmpty()) {
       throw new IllegalStateException("benchmark blocks did not load");
@@ -110,15 +133,19 @@ public class StoreGatewaySeriesBenchmark {
    * built beforehand) and on a repeated call.
    */
   public static void main(String[] args) throws IOException {
-    for (String q : args.length > 0 ? args : new String[] {"all", "family", "one"}) {
+    for (String q : args.length > 0 ? args
+        : new String[] {"all", "family", "one", "200000SeriesWith1Samples", "1SeriesWith1000000Samples"}) {
       StoreGatewaySeriesBenchmark b = new StoreGatewaySeriesBenchmark();
       b.query = q;
       b.bucketKind = System.getProperty("bucket", "fs");
       b.setup();
+      b.sink.countLabelBytes = true;
       try {
         long bytes0 = b.bucket.bytesRead();
         long req0 = b.bucket.requests();
+        long asked0 = b.bucket.bytesRequested();
         b.series();
+        long coldAsked = b.bucket.bytesRequested() - asked0;
         long coldBytes = b.bucket.bytesRead() - bytes0;
         long coldReq = b.bucket.requests() - req0;
         long bytes1 = b.bucket.bytesRead();
@@ -131,9 +158,9 @@ public class StoreGatewaySeriesBenchmark {
         StoreGatewayData.CountingSink s = b.sink;
         long returned = s.chunkBytes + s.labelBytes;
         System.out.printf("%s\tblocks=%d series=%d chunks=%d samples=%d returned=%dB (chunks %dB, labels %dB)"
-                + "\tcold fetched=%dB in %d requests (%.2fx)\trepeat fetched=%dB in %d requests (%.2fx), %d stream read calls%n",
+                + "\tcold fetched=%dB in %d requests (%.2fx; ranges asked for %dB, %.2fx)\trepeat fetched=%dB in %d requests (%.2fx), %d stream read calls%n",
             q, b.data.metas.size(), s.series, s.chunks, s.samples, returned, s.chunkBytes, s.labelBytes,
-            coldBytes, coldReq, (double) coldBytes / returned, warmBytes, warmReq, (double) warmBytes / returned,
+            coldBytes, coldReq, (double) coldBytes / returned, coldAsked, (double) coldAsked / returned, warmBytes, warmReq, (double) warmBytes / returned,
             warmCalls);
       } finally {
         b.tearDown();

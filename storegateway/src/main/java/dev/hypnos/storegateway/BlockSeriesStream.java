@@ -58,6 +58,8 @@ final class BlockSeriesStream implements SeriesStream {
   private long[] cMin = new long[16];
   private long[] cMax = new long[16];
   private long[] cRef = new long[16];
+  // What is known of each chunk's on-disk size (see BucketBlock#chunks with sizes).
+  private int[] cSize = new int[16];
 
   /** Resolves the block's postings on first use (in the thread that reads the first batch). */
   @FunctionalInterface
@@ -142,13 +144,18 @@ final class BlockSeriesStream implements SeriesStream {
     long[] cMin = this.cMin;
     long[] cMax = this.cMax;
     long[] cRef = this.cRef;
+    int[] cSize = this.cSize;
     int total = 0;
     int cand = 0;
     int nsym = 0;
     for (int i = 0; i < n; i++) {
       entry.decodeRefs(bodies[i], id, refs[i]);
       int before = total;
-      for (int c = 0; c < entry.chunkCount(); c++) {
+      int nc = entry.chunkCount();
+      // A chunk ends where its series' next chunk in the same segment starts (chunks never
+      // overlap); the last one is guessed from the largest of the others taken, or the one before.
+      int largest = 0;
+      for (int c = 0; c < nc; c++) {
         long lo = entry.chunkMinTime(c);
         long hi = entry.chunkMaxTime(c);
         if (hi < mint || lo > maxt) {
@@ -156,14 +163,25 @@ final class BlockSeriesStream implements SeriesStream {
         }
         if (total == cMin.length) {
           // Room for the rest of the batch if its series have as many chunks as this one.
-          int grown = Math.max(total * 2, total + (n - i) * (entry.chunkCount() - c));
+          int grown = Math.max(total * 2, total + (n - i) * (nc - c));
           cMin = this.cMin = Arrays.copyOf(cMin, grown);
           cMax = this.cMax = Arrays.copyOf(cMax, grown);
           cRef = this.cRef = Arrays.copyOf(cRef, grown);
+          cSize = this.cSize = Arrays.copyOf(cSize, grown);
         }
         cMin[total] = lo;
         cMax[total] = hi;
         cRef[total] = entry.chunkRef(c);
+        if (c + 1 < nc) {
+          int bound = sizeBound(entry.chunkRef(c), entry.chunkRef(c + 1));
+          largest = Math.max(largest, bound);
+          cSize[total] = bound;
+        } else {
+          if (c > 0) {
+            largest = Math.max(largest, sizeBound(entry.chunkRef(c - 1), entry.chunkRef(c)));
+          }
+          cSize[total] = largest > 0 ? -(largest + largest / 8 + 8) : 0;
+        }
         total++;
       }
       if (total == before) {
@@ -200,11 +218,8 @@ final class BlockSeriesStream implements SeriesStream {
       if (shard != null && !shard.matches(out)) {
         continue;
       }
-      int chunks = chunkEnd[s] - (s == 0 ? 0 : chunkEnd[s - 1]);
-      limits.reserveSeries(1);
       if (!skipChunks) {
-        limits.reserveChunks(chunks);
-        fetch += chunks;
+        fetch += chunkEnd[s] - (s == 0 ? 0 : chunkEnd[s - 1]);
       }
       sent[s] = out;
       keep[s] = true;
@@ -213,6 +228,11 @@ final class BlockSeriesStream implements SeriesStream {
     }
     if (kept == 0) {
       return;
+    }
+    // Limits counted once per batch (one lock), before any chunk of it is fetched.
+    limits.reserveSeries(kept);
+    if (fetch > 0) {
+      limits.reserveChunks(fetch);
     }
     ChunkBytes raw = this.raw;
     if (fetch == 0) {
@@ -223,6 +243,7 @@ final class BlockSeriesStream implements SeriesStream {
         seriesEnd = new int[Math.max(fetch, seriesEnd.length * 2)];
       }
       long[] want = kept == cand ? cRef : new long[fetch];
+      int[] sizes = kept == cand ? cSize : new int[fetch];
       int f = 0;
       for (int s = 0; s < cand; s++) {
         if (keep[s]) {
@@ -230,11 +251,12 @@ final class BlockSeriesStream implements SeriesStream {
           int end = f + chunkEnd[s] - from;
           for (int c = from; c < chunkEnd[s]; c++) {
             want[f] = cRef[c];
+            sizes[f] = cSize[c];
             seriesEnd[f++] = end;
           }
         }
       }
-      block.chunks(want, fetch, seriesEnd, raw);
+      block.chunks(want, fetch, seriesEnd, sizes, raw);
     }
     int r = 0;
     for (int s = 0; s < cand; s++) {
@@ -258,6 +280,15 @@ final class BlockSeriesStream implements SeriesStream {
     raw.clear();
     Arrays.fill(syms, 0, nsym, null);
   }
+
+  /** Largest size chunk {@code ref} can have given that {@code next} follows it, or 0 if not known. */
+  private static int sizeBound(long ref, long next) {
+    long d = next - ref;
+    return (next >>> 32) == (ref >>> 32) && d > 0 && d <= MAX_SIZE_BOUND ? (int) d : 0;
+  }
+
+  /** Distances above this are not taken as chunk sizes (the series' chunks are not adjacent). */
+  private static final int MAX_SIZE_BOUND = 1 << 20;
 
   /**
    * Whether the series with own-label symbol references {@code symRefs[from..to)} has all the

@@ -331,6 +331,15 @@ public final class BucketStore implements StoreApi, Closeable {
     return n;
   }
 
+  /** Bytes asked for by the range requests of all served blocks (what an object store sends). */
+  public long bucketBytesRequested() {
+    long n = 0;
+    for (BucketBlock b : blocks.values()) {
+      n += b.bytesRequested();
+    }
+    return n;
+  }
+
   // ---- Store API ------------------------------------------------------------------------
 
   /** Acquires every block of {@code candidates} still open; the caller releases them. */

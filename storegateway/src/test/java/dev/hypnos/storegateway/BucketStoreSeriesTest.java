@@ -211,6 +211,41 @@ class BucketStoreSeriesTest {
   }
 
   @Test
+  void aOneSeriesQueryFetchesAtMostTwiceItsAnswer() throws IOException {
+    // The series of the smallest family, selected by name and instance (as a dashboard panel does).
+    Map<String, Integer> families = new TreeMap<>();
+    for (Labels l : fx.dump.keySet()) {
+      families.merge(l.get("__name__"), 1, Integer::sum);
+    }
+    Labels one = null;
+    for (Labels l : fx.dump.keySet()) {
+      if (l.get("instance") != null && (one == null
+          || families.get(l.get("__name__")) < families.get(one.get("__name__")))) {
+        one = l;
+      }
+    }
+    assertThat(one == null).as("a series with an instance label").isFalse();
+    try (BucketStore s = new BucketStore(bucket, data.resolve("one"), IndexCache.disabled(),
+        new Partitioner(Partitioner.DEFAULT_MAX_GAP), InstantSource.fixed(Instant.EPOCH), BucketStore.Options.DEFAULTS)) {
+      assertThat(s.setBlocks(fx.metas)).isEmpty();
+      long before = s.bucketBytesRequested();
+      List<StoreSeries> got = series(call(s, SeriesRequest.builder(fx.minTime, fx.maxTime,
+          List.of(Matcher.eq("__name__", one.get("__name__")), Matcher.eq("instance", one.get("instance")))).build()));
+      long fetched = s.bucketBytesRequested() - before;
+      long answer = 0;
+      for (StoreSeries x : got) {
+        answer += x.labels().utf8Size();
+        for (var c : x.chunks()) {
+          answer += c.raw().length();
+        }
+      }
+      assertThat(got).isNotEmpty();
+      // postings lists, series entries and chunks, all cold: exact or learned sizes, bounded gaps
+      assertThat(fetched).as("bytes asked of the bucket for %d answer bytes", answer).isLessThanOrEqualTo(2 * answer);
+    }
+  }
+
+  @Test
   void entriesLongerThanTheirEstimateAreReadAgain() throws IOException {
     // index_stats claiming 1-byte series and chunks: every entry and chunk outgrows its estimate.
     List<dev.hypnos.core.block.BlockMeta> tiny = new ArrayList<>();

@@ -27,10 +27,15 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Each read takes a batch of items, sorts them by offset, merges nearby ranges with the {@link
  * Partitioner} and issues one {@link Bucket#getRange} per merged part. A part is streamed: only
- * the items themselves are kept, the bytes between them are skipped. Series entries and chunks are
- * fetched with an estimated size ({@code index_stats} from meta.json when present, else Thanos's
- * 64 KiB per series and 16000 bytes per chunk); an item longer than its estimate is read again
- * with its exact length. Every item's CRC32C is checked; bad data raises {@link
+ * the items themselves are kept, the bytes between them are skipped. Parts are bounded ({@link
+ * Partitioner#partitionBounded}): the bytes between items never exceed the items' own, so a small
+ * query fetches little more than its answer. Postings lists have exact ranges (the postings offset
+ * table); a series entry or chunk ends at the latest where the next one asked for starts, and a
+ * chunk that is not its series' last ends where the series' next chunk starts (given by the
+ * caller); other items are fetched with a guessed size (what this block's earlier reads saw, at
+ * first estimated from meta.json's stats; never more than {@code index_stats} when present, else
+ * Thanos's 64 KiB per series and 16000 bytes per chunk); an item longer than its guess has its
+ * rest fetched with its exact length. Every item's CRC32C is checked; bad data raises {@link
  * CorruptBlockException} naming the block, the file and the offset.
  *
  * <p>Concurrency: thread-safe. Calls bracket their reads with {@link #tryAcquire} and {@link
@@ -48,8 +53,8 @@ public final class BucketBlock implements Closeable {
   /** Thanos's estimate of the largest chunk. */
   public static final int ESTIMATED_MAX_CHUNK_SIZE = 16000;
   private static final String INDEX = BucketBlocks.INDEX;
-  /** Bytes beyond the last item's start that a batched read expects to need (series entries and chunks are mostly smaller). */
-  private static final int ITEM_SLACK = 1024;
+  /** Smallest size guessed for a series entry or chunk of unknown length. */
+  private static final int MIN_GUESS = 32;
 
   private final Bucket bucket;
   private final BlockMeta meta;
@@ -61,6 +66,10 @@ public final class BucketBlock implements Closeable {
   private final Labels externalLabels;
   private final int maxSeriesSize;
   private final int maxChunkSize;
+  // Guessed on-disk sizes (length, body, CRC) of a series entry and of a chunk whose end is not
+  // known: the largest seen by the last read, with a margin. Racy updates are harmless.
+  private volatile int seriesGuess;
+  private volatile int chunkGuess;
   private final @Nullable FreeHook onFree;
   private final LongAdder requests = new LongAdder();
   // One reference for the owner (released by close) plus one per call using the block.
@@ -91,6 +100,20 @@ public final class BucketBlock implements Closeable {
     long chunkMax = t == null ? 0 : t.indexStats().chunkMaxSize();
     this.maxSeriesSize = seriesMax > 0 ? (int) Math.min(seriesMax, Integer.MAX_VALUE / 2) : ESTIMATED_MAX_SERIES_SIZE;
     this.maxChunkSize = chunkMax > 0 ? (int) Math.min(chunkMax, Integer.MAX_VALUE / 2) : ESTIMATED_MAX_CHUNK_SIZE;
+    // First guesses from the block's averages: a series entry holds a few labels (~8 bytes each) and
+    // ~8 bytes per chunk; an XOR chunk takes 1-4 bytes per sample plus a few of header.
+    BlockMeta.Stats st = meta.stats();
+    long series = st.numSeries();
+    long chunks = st.numChunks();
+    long samples = st.numSamples();
+    long chunksPerSeries = series > 0 ? (chunks + series - 1) / series : 4;
+    long samplesPerChunk = chunks > 0 ? (samples + chunks - 1) / chunks : 120;
+    this.seriesGuess = clampGuess(64 + 8 * chunksPerSeries, maxSeriesSize);
+    this.chunkGuess = clampGuess(32 + 4 * samplesPerChunk, maxChunkSize);
+  }
+
+  private static int clampGuess(long guess, int max) {
+    return (int) Math.min(max, Math.max(MIN_GUESS, guess));
   }
 
   public BlockMeta meta() {
@@ -172,11 +195,9 @@ public final class BucketBlock implements Closeable {
         starts[k] = ranges.get(order[k]).start();
         ends[k] = ranges.get(order[k]).end();
       }
-      for (Partitioner.Part part : partitioner.partition(starts, ends, m)) {
-        // Lists of different names lie far apart: expect the first list only, later ones are
-        // skipped to (the gaps are not read) and the window grows if they are dense.
-        long expected = ranges.get(order[part.first()]).length();
-        try (RangeStream in = open(indexKey, part.start(), part.end(), expected, INDEX)) {
+      for (Partitioner.Part part : partitioner.partitionBounded(starts, ends, m)) {
+        // Exact ranges, gaps no larger than the lists: the part is what is needed.
+        try (RangeStream in = open(indexKey, part.start(), part.end(), INDEX)) {
           byte[] prev = null;
           long prevStart = -1;
           for (int k = part.first(); k < part.last(); k++) {
@@ -255,25 +276,34 @@ public final class BucketBlock implements Closeable {
     long[] ends = new long[n];
     int[] idx = new int[n];
     int m = 0;
+    int guess = seriesGuess;
     for (int i = 0; i < n; i++) {
       if (out[i] != null) {
         continue;
       }
       long ref = refs[from + i];
       starts[m] = ref * 16;
-      ends[m] = ref * 16 + maxSeriesSize;
+      ends[m] = ref * 16 + guess;
+      if (m > 0 && ends[m - 1] > starts[m]) {
+        ends[m - 1] = starts[m]; // entries are laid out in reference order: one ends before the next
+      }
       idx[m++] = i;
     }
-    for (Partitioner.Part part : partitioner.partition(starts, ends, m)) {
-      long expected = starts[part.last() - 1] - part.start() + ITEM_SLACK;
-      try (RangeStream in = open(indexKey, part.start(), part.end(), expected, INDEX)) {
+    int largest = 0;
+    for (Partitioner.Part part : partitioner.partitionBounded(starts, ends, m)) {
+      try (RangeStream in = open(indexKey, part.start(), part.end(), INDEX)) {
         for (int k = part.first(); k < part.last(); k++) {
           long ref = refs[from + idx[k]];
           byte[] body = readSeries(in, ref);
+          largest = Math.max(largest, body.length);
           cache.putSeries(meta.ulid(), ref, body);
           out[idx[k]] = body;
         }
       }
+    }
+    if (m > 0) {
+      // length (1-3 bytes) + body + CRC, and a margin for entries a little larger
+      seriesGuess = clampGuess(largest + largest / 4 + 8, maxSeriesSize);
     }
     return out;
   }
@@ -289,8 +319,11 @@ public final class BucketBlock implements Closeable {
       if (lenSize > 0) {
         checkSeriesLength(ref, v[0]);
         body = new byte[(int) v[0]];
-        if (in.readFully(body, 0, body.length) == body.length) {
-          want = in.readUint32();
+        int got = in.readFully(body, 0, body.length);
+        want = got == body.length ? in.readUint32() : -1;
+        if (want < 0) {
+          // Cut by the part's end (its size was guessed): fetch exactly the rest.
+          want = readRest(indexKey, INDEX, offset, "series entry " + ref, offset + lenSize, body, got);
         }
       }
     }
@@ -308,6 +341,31 @@ public final class BucketBlock implements Closeable {
       throw CorruptBlockException.crcMismatch(block, INDEX, offset, "series entry " + ref, (int) want, have);
     }
     return body;
+  }
+
+  /**
+   * Fetches the rest of an item whose body {@code dst} was read up to {@code got} bytes by a part
+   * that ended inside it: the missing body bytes and the 4-byte CRC after them, in one request of
+   * exactly that length. {@code bodyAt} is the body's offset in the object; returns the CRC.
+   */
+  private long readRest(String key, String file, long itemAt, String what, long bodyAt, byte[] dst, int dstOff,
+      int len, int got) throws IOException {
+    int rest = len - got + 4;
+    long at = bodyAt + got;
+    try (RangeStream one = open(key, at, at + rest, file)) {
+      int r = one.readFully(dst, dstOff + got, len - got);
+      long crc = r == len - got ? one.readUint32() : -1;
+      if (crc < 0) {
+        throw new CorruptBlockException(block, file, itemAt, "truncated " + what,
+            "needs " + (len + 4) + " bytes after its length, the object has fewer");
+      }
+      return crc;
+    }
+  }
+
+  private long readRest(String key, String file, long itemAt, String what, long bodyAt, byte[] body, int got)
+      throws IOException {
+    return readRest(key, file, itemAt, what, bodyAt, body, 0, body.length, got);
   }
 
   private void checkSeriesLength(long ref, long len) throws CorruptBlockException {
@@ -491,6 +549,17 @@ public final class BucketBlock implements Closeable {
    *     of one series share an array; null (or references in another order): an array per chunk
    */
   public void chunks(long[] refs, int n, int @Nullable [] seriesEnd, ChunkBytes out) throws IOException {
+    chunks(refs, n, seriesEnd, null, out);
+  }
+
+  /**
+   * {@link #chunks(long[], int, int[], ChunkBytes)} with what the caller knows of each chunk's
+   * size: {@code sizes[i] > 0} is chunk {@code i}'s exact on-disk size (length, encoding, data and
+   * CRC: the distance to its series' next chunk in the same segment), {@code sizes[i] < 0} a guess
+   * of {@code -sizes[i]} bytes, 0 nothing known; used when {@code seriesEnd} is.
+   */
+  public void chunks(long[] refs, int n, int @Nullable [] seriesEnd, int @Nullable [] sizes, ChunkBytes out)
+      throws IOException {
     // Distinct references in unsigned order (sign bit flipped so a signed sort gives that order).
     long[] keys = new long[n];
     for (int i = 0; i < n; i++) {
@@ -507,6 +576,8 @@ public final class BucketBlock implements Closeable {
     ChunkBytes distinct = direct ? out : new ChunkBytes();
     distinct.reset(u);
     Slab slab = new Slab(distinct, direct ? seriesEnd : null);
+    int[] known = direct && seriesEnd != null ? sizes : null;
+    int largest = 0;
     CRC32C crc = new CRC32C();
     long[] v = new long[1];
     int i = 0;
@@ -516,10 +587,14 @@ public final class BucketBlock implements Closeable {
       while (j < u && (int) ((keys[j] ^ Long.MIN_VALUE) >>> 32) == seg) {
         j++;
       }
-      readSegment(seg, keys, i, j, distinct, slab, crc, v);
+      largest = Math.max(largest, readSegment(seg, keys, i, j, distinct, slab, crc, v, known));
       i = j;
     }
     slab.retire();
+    if (largest > 0) {
+      // length (1-2 bytes) + encoding + data + CRC, and a margin
+      chunkGuess = clampGuess(largest + largest / 8 + 8, maxChunkSize);
+    }
     if (direct) {
       return;
     }
@@ -552,22 +627,31 @@ public final class BucketBlock implements Closeable {
         : BucketBlocks.CHUNKS_DIR + "/" + String.format("%06d", seg + 1);
   }
 
-  /** Reads the distinct chunks {@code keys[from..to)} (sign-flipped references of one segment, ascending). */
-  private void readSegment(int seg, long[] keys, int from, int to, ChunkBytes out, Slab slab, CRC32C crc, long[] v)
-      throws IOException {
+  /**
+   * Reads the distinct chunks {@code keys[from..to)} (sign-flipped references of one segment,
+   * ascending); {@code sizes} as in {@link #chunks(long[], int, int[], int[], ChunkBytes)}, indexed
+   * like {@code keys}, or null. Returns the largest data length read.
+   */
+  private int readSegment(int seg, long[] keys, int from, int to, ChunkBytes out, Slab slab, CRC32C crc, long[] v,
+      int @Nullable [] sizes) throws IOException {
     String file = segmentFile(seg);
     String key = block + "/" + file;
     int m = to - from;
     long[] starts = new long[m];
     long[] ends = new long[m];
+    int guess = chunkGuess;
     for (int k = 0; k < m; k++) {
       long off = keys[from + k] & 0xFFFF_FFFFL;
+      int size = sizes == null ? 0 : sizes[from + k];
       starts[k] = off;
-      ends[k] = off + maxChunkSize;
+      ends[k] = off + (size > 0 ? size : size < 0 ? Math.min(-size, maxChunkSize) : guess);
+      if (k > 0 && ends[k - 1] > off) {
+        ends[k - 1] = off; // chunks do not overlap: one ends before the next starts
+      }
     }
-    for (Partitioner.Part part : partitioner.partition(starts, ends, m)) {
-      long expected = starts[part.last() - 1] - part.start() + ITEM_SLACK;
-      try (RangeStream in = open(key, part.start(), part.end(), expected, file)) {
+    int largest = 0;
+    for (Partitioner.Part part : partitioner.partitionBounded(starts, ends, m)) {
+      try (RangeStream in = open(key, part.start(), part.end(), file)) {
         for (int k = part.first(); k < part.last(); k++) {
           // What the rest of this chunk's series needs: up to its last chunk's start in this part
           // (a few bytes more than the data: lengths, encodings and CRCs), plus the last chunk's
@@ -575,9 +659,11 @@ public final class BucketBlock implements Closeable {
           int lastOfSeries = Math.min(slab.seriesEnd(from + k) - from, part.last()) - 1;
           readChunk(in, key, file, starts[k], keys[from + k] ^ Long.MIN_VALUE, out, from + k, slab, crc, v,
               starts[lastOfSeries]);
+          largest = Math.max(largest, out.length(from + k));
         }
       }
     }
+    return largest;
   }
 
   private void readChunk(RangeStream in, String key, String file, long off, long ref, ChunkBytes out, int index,
@@ -602,11 +688,11 @@ public final class BucketBlock implements Closeable {
           long lastLen = lastStart == off ? len : in.peekUvarint(lastStart);
           at = slab.reserve(index, len, lastStart - off + (lastLen < 0 ? len : lastLen));
           data = slab.buf;
-          if (in.readFully(data, at, len) == len) {
-            want = in.readUint32();
-          }
+          int got = in.readFully(data, at, len);
+          want = got == len ? in.readUint32() : -1;
           if (want < 0) {
-            slab.used = at; // give the room back: the chunk is read below instead
+            // Cut by the part's end (its size was guessed): fetch exactly the rest.
+            want = readRest(key, file, off, "chunk " + ref, off + lenSize + 1, data, at, len, got);
           }
         }
       }

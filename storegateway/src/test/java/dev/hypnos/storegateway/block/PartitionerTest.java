@@ -35,6 +35,27 @@ class PartitionerTest {
   }
 
   @Test
+  void boundedPartsFetchAtMostTwiceTheirRanges() {
+    // 10-byte ranges: a gap of 15 after two of them (20 wanted + 10 more) is bridged, one of 41
+    // after three (30 + 10) is not, though the gap limit would allow it.
+    long[] s = {0, 10, 35, 86, 90};
+    long[] e = {10, 20, 45, 96, 100};
+    List<Partitioner.Part> parts = new Partitioner(1000).partitionBounded(s, e, s.length);
+    assertThat(parts).containsExactly(new Partitioner.Part(0, 45, 0, 3), new Partitioner.Part(86, 100, 3, 5));
+    for (Partitioner.Part p : parts) {
+      long wanted = 0;
+      for (int i = p.first(); i < p.last(); i++) {
+        wanted += e[i] - s[i];
+      }
+      assertThat(p.length()).isLessThanOrEqualTo(2 * wanted);
+    }
+    // The gap limit still applies, and overlapping ranges merge.
+    assertThat(new Partitioner(5).partitionBounded(s, e, s.length)).hasSize(3);
+    assertThat(new Partitioner(0).partitionBounded(new long[] {10, 20, 70}, new long[] {60, 30, 80}, 3))
+        .containsExactly(new Partitioner.Part(10, 60, 0, 2), new Partitioner.Part(70, 80, 2, 3));
+  }
+
+  @Test
   void rejectsUnsortedInputAndNegativeGap() {
     assertThatThrownBy(() -> new Partitioner(5).partition(new long[] {10, 5}, new long[] {11, 6}, 2))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sorted");
