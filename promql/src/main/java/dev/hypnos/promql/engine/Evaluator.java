@@ -603,6 +603,10 @@ final class Evaluator {
     return lookback;
   }
 
+  int maxSamples() {
+    return opts.maxSamples();
+  }
+
   long atTimeOf(AtModifier at) {
     return atTime(at);
   }
