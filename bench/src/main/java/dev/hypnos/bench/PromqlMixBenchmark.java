@@ -69,9 +69,13 @@ public class PromqlMixBenchmark {
       "R:max_over_time(hypnos_temperature_4[10m])"})
   public String query = QUERIES.get(0);
 
+  /** {@code memory}: plain arrays; {@code xor}: XOR chunks of 120 samples decoded per query. */
+  @Param({"memory", "xor"})
+  public String storageKind = "memory";
+
   private static volatile Data data;
 
-  private record Data(MemoryStorage storage, long start, long end, long mid) {}
+  private record Data(MemoryStorage storage, XorChunkStorage xor, long start, long end, long mid) {}
 
   private final Engine engine = new Engine(EngineOptions.DEFAULT);
   private Queryable storage = new MemoryStorage();
@@ -88,15 +92,17 @@ public class PromqlMixBenchmark {
         try {
           OpenMetricsGenerator.Result r = new OpenMetricsGenerator(StoreGatewayData.CONFIG).write(f);
           MemoryStorage s = new MemoryStorage();
+          XorChunkStorage.Builder xb = new XorChunkStorage.Builder(120);
           for (OpenMetricsGenerator.Series x : r.series()) {
             for (int i = 0; i < x.timestamps().length; i++) {
               s.append(x.labels(), x.timestamps()[i], x.values()[i]);
+              xb.append(x.labels(), x.timestamps()[i], x.values()[i]);
             }
           }
           // as QueryVsPrometheus: off the 15 s grid, the first 10 minutes left out
           long start = (r.minTime() / 1000 + 600) * 1000 + 500;
           long end = (r.maxTime() / 1000 - 60) * 1000 + 500;
-          data = new Data(s, start, end, (start + end) / 2 / 1000 * 1000 + 500);
+          data = new Data(s, xb.build(), start, end, (start + end) / 2 / 1000 * 1000 + 500);
         } finally {
           Files.deleteIfExists(f);
         }
@@ -110,7 +116,7 @@ public class PromqlMixBenchmark {
   @Setup
   public void setup() {
     Data d = data();
-    storage = d.storage();
+    storage = storageKind.equals("xor") ? d.xor() : d.storage();
     range = query.startsWith("R:");
     expr = engine.parse(query.substring(2));
     start = d.start();
@@ -123,9 +129,14 @@ public class PromqlMixBenchmark {
     return range ? engine.rangeQuery(storage, expr, start, end, 60_000) : engine.instantQuery(storage, expr, mid);
   }
 
-  /** Prints output series and points per query of the mix, and a rough time per query. */
+  /**
+   * Prints output series and points per query of the mix, and a rough time per query (system
+   * properties {@code rounds}, default 200, and {@code storageKind}); arguments: queries as in
+   * {@link #QUERIES} (default all).
+   */
   public static void main(String[] args) {
     PromqlMixBenchmark b = new PromqlMixBenchmark();
+    b.storageKind = System.getProperty("storageKind", "memory");
     for (String q : args.length > 0 ? List.of(args) : QUERIES) {
       b.query = q;
       b.setup();
@@ -141,7 +152,7 @@ public class PromqlMixBenchmark {
         series = ((Vector) r.value()).samples().size();
         points = series;
       }
-      int rounds = 200;
+      int rounds = Integer.getInteger("rounds", 200);
       long t0 = System.nanoTime();
       for (int i = 0; i < rounds; i++) {
         b.query();

@@ -83,6 +83,7 @@ final class ColumnarRange {
   }
 
   private static final Decline DECLINE = new Decline();
+  private static final int[] NO_RESETS = {0};
 
   private final Evaluator ev;
   private final long start;
@@ -356,6 +357,9 @@ final class ColumnarRange {
           || metricName.endsWith("_sum") || metricName.endsWith("_count") || metricName.endsWith("_bucket"));
       int lo = 0;
       int hi = 0;
+      int[] resets = counter ? RangeKernels.resetPositions(v, v.length) : NO_RESETS;
+      int nResets = resets[resets.length - 1];
+      int r = 0;
       for (int k = 0; k < steps; k++) {
         long ref = ref(vs, k);
         long from = ref - range;
@@ -387,7 +391,14 @@ final class ColumnarRange {
               events.add(new Event(k, node, si, false, Annotations.possibleNonCounter(metricName), argPos));
               nonCounterName = false; // once per series is enough: later ones deduplicate
             }
-            x = RangeKernels.extrapolatedRate(t, v, lo, hi, from, ref, counter, fn == RangeFn.RATE, rangeSeconds);
+            if (vs.at() != null) {
+              r = 0;
+            }
+            while (r < nResets && resets[r] <= lo) {
+              r++;
+            }
+            x = RangeKernels.slidingRate(t, v, lo, hi, resets, r, from, ref, counter, fn == RangeFn.RATE,
+                rangeSeconds);
           }
           case IRATE, IDELTA -> {
             if (n < 2 || t[hi - 1] == t[hi - 2]) {
