@@ -130,9 +130,9 @@ public class PromqlMixBenchmark {
   }
 
   /**
-   * Prints output series and points per query of the mix, and a rough time per query (system
-   * properties {@code rounds}, default 200, and {@code storageKind}); arguments: queries as in
-   * {@link #QUERIES} (default all).
+   * Prints output series and points per query of the mix, and the min and median time of {@code
+   * rounds} runs after as many warm-up runs (system properties {@code rounds}, default 200, and
+   * {@code storageKind}); arguments: queries as in {@link #QUERIES} (default all).
    */
   public static void main(String[] args) {
     PromqlMixBenchmark b = new PromqlMixBenchmark();
@@ -141,6 +141,9 @@ public class PromqlMixBenchmark {
       b.query = q;
       b.setup();
       QueryResult r = b.query();
+      for (int i = 0; i < Integer.getInteger("rounds", 200); i++) {
+        b.query();
+      }
       long series;
       long points = 0;
       if (r.value() instanceof Matrix m) {
@@ -153,12 +156,17 @@ public class PromqlMixBenchmark {
         points = series;
       }
       int rounds = Integer.getInteger("rounds", 200);
-      long t0 = System.nanoTime();
+      long[] nanos = new long[rounds];
       for (int i = 0; i < rounds; i++) {
+        long t0 = System.nanoTime();
         b.query();
+        nanos[i] = System.nanoTime() - t0;
       }
-      long us = (System.nanoTime() - t0) / rounds / 1000;
-      System.out.println(q + "\tseries=" + series + "\tpoints=" + points + "\tus/query~" + us);
+      java.util.Arrays.sort(nanos);
+      String us = String.format(java.util.Locale.ROOT, "min %.0f us, median %.0f us", nanos[0] / 1e3,
+          nanos[rounds / 2] / 1e3);
+      System.out.println(q + "\tseries=" + series + "\tpoints=" + points + "\tresult hash="
+          + Integer.toHexString(r.value().toString().hashCode()) + "\t" + us);
     }
   }
 }

@@ -291,6 +291,9 @@ final class Evaluator {
     return load(matchers, mint, maxt, what, new SelectHints(mint + 1, maxt, interval, "", 0, List.of(), false));
   }
 
+  private long[] loadTimes = new long[256];
+  private double[] loadValues = new double[256];
+
   private List<Loaded> load(List<Matcher> matchers, long mint, long maxt, String what, SelectHints hints) {
     List<Loaded> out = new ArrayList<>();
     Querier q = querier;
@@ -302,8 +305,9 @@ final class Evaluator {
         checkDeadline();
         Series s = set.at();
         ChunkIterator it = s.iterator();
-        long[] t = new long[16];
-        double[] v = new double[16];
+        // samples go into buffers reused from series to series, then one exact copy per series
+        long[] t = loadTimes;
+        double[] v = loadValues;
         @Nullable FloatHistogram @Nullable [] h = null;
         int n = 0;
         if (it.seek(mint + 1)) {
@@ -333,6 +337,8 @@ final class Evaluator {
             n++;
           } while (it.next());
         }
+        loadTimes = t;
+        loadValues = v;
         if (it.error() != null) {
           throw new QueryException(QueryException.Kind.STORAGE, "read series " + s.labels() + ": " + it.error());
         }
