@@ -360,6 +360,12 @@ final class ColumnarRange {
       int[] resets = counter ? RangeKernels.resetPositions(v, v.length) : NO_RESETS;
       int nResets = resets[resets.length - 1];
       int r = 0;
+      // min/max over windows that slide forward: a monotonic queue of sample positions
+      boolean sliding = (fn == RangeFn.MIN || fn == RangeFn.MAX) && vs.at() == null;
+      int[] queue = sliding ? new int[t.length] : NO_RESETS;
+      int qHead = 0;
+      int qTail = 0;
+      int pushed = 0;
       for (int k = 0; k < steps; k++) {
         long ref = ref(vs, k);
         long from = ref - range;
@@ -417,8 +423,30 @@ final class ColumnarRange {
           }
           case AVG -> x = RangeKernels.avg(v, lo, hi);
           case SUM -> x = RangeKernels.sum(v, lo, hi);
-          case MIN -> x = RangeKernels.min(v, lo, hi);
-          case MAX -> x = RangeKernels.max(v, lo, hi);
+          case MIN, MAX -> {
+            if (!sliding) {
+              x = fn == RangeFn.MIN ? RangeKernels.min(v, lo, hi) : RangeKernels.max(v, lo, hi);
+              break;
+            }
+            // The kernels' result: the first of the extreme non-NaN values, NaN when all are NaN.
+            // The queue holds the non-NaN positions whose value no later value beats, so its head
+            // is the first extreme of the window.
+            boolean max = fn == RangeFn.MAX;
+            for (; pushed < hi; pushed++) {
+              double y = v[pushed];
+              if (Double.isNaN(y)) {
+                continue;
+              }
+              while (qTail > qHead && (max ? v[queue[qTail - 1]] < y : v[queue[qTail - 1]] > y)) {
+                qTail--;
+              }
+              queue[qTail++] = pushed;
+            }
+            while (qHead < qTail && queue[qHead] < lo) {
+              qHead++;
+            }
+            x = qHead < qTail ? v[queue[qHead]] : v[hi - 1];
+          }
           case COUNT -> x = n;
           case LAST -> x = v[hi - 1];
           case FIRST -> x = v[lo];

@@ -69,6 +69,16 @@ class ColumnarRangeTest {
           s.append(Labels.of("__name__", "g2", "room", rooms[r], "zone", zone), t + 500, ((i * 13 + r) % 17) * 0.5);
         }
       }
+      // signed zeros, equal values, NaN runs (a window of NaN only): min/max must pick as the scan does
+      double wv = i > 50 && i < 62 ? Double.NaN : switch (i % 7) {
+        case 0 -> 0.0;
+        case 1 -> -0.0;
+        case 2 -> Double.NaN;
+        case 3, 4 -> 2.0;
+        case 5 -> -0.0;
+        default -> 0.0;
+      };
+      s.append(Labels.of("__name__", "w", "job", "a"), t, wv);
       // counters with resets; one series starts late
       for (int c = 0; c < 3; c++) {
         if (c == 2 && i < 25) {
@@ -162,6 +172,12 @@ class ColumnarRangeTest {
       "quantile(0.9, x)",
       "quantile without (room) (0.25, g)",
       "max_over_time(g[2m])",
+      "max_over_time(w[1m])",
+      "min_over_time(w[1m])",
+      "max_over_time(w[3m])",
+      "min_over_time(w[2m] offset 1m)",
+      "min_over_time(w[2m] @ 900)",
+      "-max_over_time(w[30s])",
       "min_over_time(z[3m])",
       "sum_over_time(z[2m])",
       "avg_over_time(z[5m])",
