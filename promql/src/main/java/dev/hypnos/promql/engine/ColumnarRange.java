@@ -91,6 +91,9 @@ final class ColumnarRange {
   private final int steps;
   private final List<Event> events = new ArrayList<>();
   private int nodeCounter;
+  /** Step cells allocated so far; past {@link #MAX_CELLS} the query is left to the step-wise path. */
+  private long cells;
+  private static final long MAX_CELLS = 1L << 26;
 
   private ColumnarRange(Evaluator ev, long start, long end, long step) {
     this.ev = ev;
@@ -208,6 +211,15 @@ final class ColumnarRange {
     }
   }
 
+  /** A new column of this query's steps (bounded in total, so wide queries keep the step-wise memory use). */
+  private Col col(Labels metric) {
+    cells += steps;
+    if (cells > MAX_CELLS) {
+      throw DECLINE;
+    }
+    return new Col(metric, steps);
+  }
+
   // ---------------------------------------------------------------- nodes
 
   private Block node(Expr e) {
@@ -235,7 +247,7 @@ final class ColumnarRange {
       ev.checkDeadline();
       long[] t = s.t();
       double[] v = s.v();
-      Col col = new Col(s.labels(), steps);
+      Col col = col(s.labels());
       int idx = -1;
       for (int k = 0; k < steps; k++) {
         long ref = ref(vs, k);
@@ -264,7 +276,7 @@ final class ColumnarRange {
     }
     List<Col> out = new ArrayList<>(in.cols().size());
     for (Col c : in.cols()) {
-      Col o = new Col(Evaluator.dropMetadata(c.metric), steps);
+      Col o = col(Evaluator.dropMetadata(c.metric));
       for (int k = 0; k < steps; k++) {
         if (c.has[k]) {
           o.v[k] = -c.v[k];
@@ -351,7 +363,7 @@ final class ColumnarRange {
         t = t2;
         v = v2;
       }
-      Col col = new Col(keepName ? s.labels() : Evaluator.dropMetadata(s.labels()), steps);
+      Col col = col(keepName ? s.labels() : Evaluator.dropMetadata(s.labels()));
       String metricName = s.labels().getOrEmpty("__name__");
       boolean nonCounterName = counter && !metricName.isEmpty() && !(metricName.endsWith("_total")
           || metricName.endsWith("_sum") || metricName.endsWith("_count") || metricName.endsWith("_bucket"));
@@ -520,7 +532,7 @@ final class ColumnarRange {
     double[] counts = new double[maxMembers];
     for (int g = 0; g < keys.size(); g++) {
       ev.checkDeadline();
-      Col o = new Col(Evaluator.dropMetadata(keys.get(g)), steps);
+      Col o = col(Evaluator.dropMetadata(keys.get(g)));
       int[] mem = members.get(g);
       for (int k = 0; k < steps; k++) {
         int n = 0;
@@ -610,7 +622,7 @@ final class ColumnarRange {
     boolean stable = groupOrderStable(cols, groupOf, groups);
     List<Col> out = new ArrayList<>(groups);
     for (Labels key : keys) {
-      out.add(new Col(key, steps));
+      out.add(col(key));
     }
     double[] value = new double[groups];
     double[] mean = new double[groups];
@@ -756,7 +768,7 @@ final class ColumnarRange {
       boolean dropName = BinaryOps.changesMetricSchema(op) || returnBool;
       List<Col> out = new ArrayList<>(in.cols().size());
       for (Col x : in.cols()) {
-        Col o = new Col(dropName ? Evaluator.dropMetadata(x.metric) : x.metric, steps);
+        Col o = col(dropName ? Evaluator.dropMetadata(x.metric) : x.metric);
         for (int s = 0; s < steps; s++) {
           if (!x.has[s]) {
             continue;
@@ -829,7 +841,7 @@ final class ColumnarRange {
           && !resultsBySig.computeIfAbsent(sig, s -> new HashSet<>()).add(metric)) {
         throw DECLINE;
       }
-      Col o = new Col(metric, steps);
+      Col o = col(metric);
       partner.put(o, y);
       out.add(o);
       outMany.add(x);
