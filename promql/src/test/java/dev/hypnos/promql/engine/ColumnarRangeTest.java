@@ -289,6 +289,80 @@ class ColumnarRangeTest {
             + "https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) (1:23)");
   }
 
+  private static final String[] LEAVES = {"x", "z", "g", "g2", "w", "c_total", "h_bucket", "rate(c_total[2m])",
+      "max_over_time(g[1m])", "min_over_time(w[2m])", "avg_over_time(z[3m])", "irate(x[1m])", "changes(w[2m])",
+      "stddev_over_time(g[2m])", "deriv(z[2m])", "resets(c_total[3m])", "last_over_time(x[1m] offset 30s)",
+      "sum_over_time(z[1m])", "count_over_time(g[2m])", "increase(h_bucket[3m])", "delta(g[1m] @ 700)"};
+  private static final String[] LABELS = {"job", "zone", "room", "le", "handler", "instance"};
+  private static final String[] AGGS = {"sum", "avg", "count", "group", "min", "max", "stddev", "stdvar"};
+  private static final String[] OPS = {"+", "-", "*", "/", "%", "^", "==", "!=", ">", "<", ">=", "<=", "atan2"};
+
+  private static String randomExpr(java.util.Random r, int depth) {
+    if (depth == 0 || r.nextInt(4) == 0) {
+      return LEAVES[r.nextInt(LEAVES.length)];
+    }
+    String l1 = LABELS[r.nextInt(LABELS.length)];
+    String l2 = LABELS[r.nextInt(LABELS.length)];
+    return switch (r.nextInt(6)) {
+      case 0 -> AGGS[r.nextInt(AGGS.length)] + (r.nextBoolean() ? " by (" : " without (") + l1 + ", " + l2 + ") ("
+          + randomExpr(r, depth - 1) + ")";
+      case 1 -> "quantile by (" + l1 + ") (" + (r.nextInt(5) * 0.25) + ", " + randomExpr(r, depth - 1) + ")";
+      case 2 -> {
+        String op = OPS[r.nextInt(OPS.length)];
+        String bool = op.length() <= 2 && "=!<>".indexOf(op.charAt(0)) >= 0 && r.nextBoolean() ? " bool" : "";
+        String k = switch (r.nextInt(4)) {
+          case 0 -> "0";
+          case 1 -> "-1.5";
+          case 2 -> "3";
+          default -> "0.5";
+        };
+        yield r.nextBoolean() ? "(" + randomExpr(r, depth - 1) + ") " + op + bool + " " + k
+            : k + " " + op + bool + " (" + randomExpr(r, depth - 1) + ")";
+      }
+      case 3, 4 -> {
+        String op = OPS[r.nextInt(OPS.length)];
+        String bool = op.length() <= 2 && "=!<>".indexOf(op.charAt(0)) >= 0 && r.nextBoolean() ? " bool" : "";
+        String match = switch (r.nextInt(5)) {
+          case 0 -> "";
+          case 1 -> " on (" + l1 + ")";
+          case 2 -> " ignoring (" + l1 + ")";
+          case 3 -> " on (" + l1 + ") group_left";
+          default -> " on (" + l1 + ") group_right";
+        };
+        yield "(" + randomExpr(r, depth - 1) + ") " + op + bool + match + " (" + randomExpr(r, depth - 1) + ")";
+      }
+      default -> r.nextBoolean() ? "-(" + randomExpr(r, depth - 1) + ")"
+          : "histogram_quantile(" + (r.nextInt(5) * 0.25) + ", " + randomExpr(r, depth - 1) + ")";
+    };
+  }
+
+  /** Random compositions of the covered nodes: whatever the column-wise path answers equals the instant queries. */
+  @Test
+  void randomCompositionsEqualTheInstantQueries() {
+    MemoryStorage s = data();
+    java.util.Random r = new java.util.Random(20261126);
+    int covered = 0;
+    for (int i = 0; i < 400; i++) {
+      String q = randomExpr(r, 3);
+      Expr parsed;
+      try {
+        parsed = new Engine(EngineOptions.DEFAULT).parse(q);
+      } catch (RuntimeException e) {
+        continue;
+      }
+      if (parsed.type() != dev.hypnos.promql.parser.ValueType.VECTOR) {
+        continue;
+      }
+      QueryResult c = columnar(s, q);
+      if (c == null) {
+        continue;
+      }
+      covered++;
+      assertEqualsInstantQueries(s, q, c);
+    }
+    assertThat(covered).isGreaterThan(100);
+  }
+
   /** Declined queries still give the step-wise answers. */
   @Test
   void declinedQueriesStillAnswer() {
