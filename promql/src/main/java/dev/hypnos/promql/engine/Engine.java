@@ -182,6 +182,9 @@ public final class Engine {
 
   private Matrix rangeEval(Evaluator ev, Expr expr, long start, long end, long step) {
     List<RangeSeries> fast = RangeFastPath.eval(ev, Evaluator.unwrapParens(expr), start, end, step);
+    if (fast == null) {
+      fast = ColumnarRange.eval(ev, Evaluator.unwrapParens(expr), start, end, step);
+    }
     if (fast != null) {
       return new Matrix(fast);
     }

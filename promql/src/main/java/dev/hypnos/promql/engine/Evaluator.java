@@ -333,6 +333,9 @@ final class Evaluator {
     return load(matchers, mint, maxt, what, new SelectHints(mint + 1, maxt, interval, "", 0, List.of(), false));
   }
 
+  private long[] loadTimes = new long[256];
+  private double[] loadValues = new double[256];
+
   private List<Loaded> load(List<Matcher> matchers, long mint, long maxt, String what, SelectHints hints) {
     Querier q = querier;
     if (q == null) {
@@ -352,8 +355,9 @@ final class Evaluator {
       set.forEachRemaining(s -> {
         checkDeadline();
         ChunkIterator it = s.iterator();
-        long[] t = new long[16];
-        double[] v = new double[16];
+        // samples go into buffers reused from series to series, then one exact copy per series
+        long[] t = loadTimes;
+        double[] v = loadValues;
         @Nullable FloatHistogram @Nullable [] h = null;
         int n = 0;
         boolean found = it.seek(mint + 1);
@@ -403,6 +407,8 @@ final class Evaluator {
             n++;
           } while (it.next());
         }
+        loadTimes = t;
+        loadValues = v;
         if (it.error() != null) {
           throw new QueryException(QueryException.Kind.STORAGE, "read series " + s.labels() + ": " + it.error());
         }
@@ -671,6 +677,10 @@ final class Evaluator {
 
   long lookback() {
     return lookback;
+  }
+
+  int maxSamples() {
+    return opts.maxSamples();
   }
 
   long atTimeOf(AtModifier at) {
