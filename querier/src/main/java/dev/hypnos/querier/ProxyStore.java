@@ -529,6 +529,7 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
       advance(s, sink, partial);
     }
     LoserTree tree = new LoserTree(streams);
+    List<StoreSeries> parts = new ArrayList<>(4); // the copies of one label set, reused
     long sent = 0;
     while (true) {
       Stream first = tree.winner();
@@ -548,7 +549,6 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
         // Every copy of this label set: from other stores, and repeated in one stream (a store
         // that could not strip replica labels sends replicas one after another). Ties go by store
         // order, so the copies come store by store.
-        List<StoreSeries> parts = new ArrayList<>(4);
         parts.add(series);
         Stream s;
         while (headIs(s = tree.winner(), labels)) {
@@ -556,7 +556,10 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
           advance(s, sink, partial);
           tree.replay();
         }
-        sink.series(mergeChunks(parts));
+        StoreSeries merged = mergeChunks(parts);
+        parts.clear();
+        // Copies equal to the first: its response goes out as the store sent it.
+        sink.send(merged == series ? item : new SeriesResponse.SeriesItem(merged));
       }
       if (request.limit() > 0 && ++sent >= request.limit()) {
         return;
@@ -596,6 +599,29 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
    */
   private static @Nullable StoreSeries allCopiesEqual(List<StoreSeries> parts) {
     List<StoreChunk> first = parts.get(0).chunks();
+    if (first.size() == 1) {
+      // One chunk: in order and without duplicates by itself; the copies must hold just it.
+      StoreChunk only = first.get(0);
+      long h = 0;
+      boolean hashed = false;
+      for (int p = 1; p < parts.size(); p++) {
+        List<StoreChunk> other = parts.get(p).chunks();
+        if (other == first) {
+          continue;
+        }
+        if (other.size() != 1) {
+          return null;
+        }
+        if (!hashed) {
+          h = chunkHash(only);
+          hashed = true;
+        }
+        if (chunkHash(other.get(0)) != h) {
+          return null;
+        }
+      }
+      return parts.get(0);
+    }
     int n = first.size();
     if (n > 8) {
       return null;
@@ -615,6 +641,9 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
     }
     for (int p = 1; p < parts.size(); p++) {
       List<StoreChunk> other = parts.get(p).chunks();
+      if (other == first) {
+        continue;
+      }
       if (other.size() != n) {
         return null;
       }
