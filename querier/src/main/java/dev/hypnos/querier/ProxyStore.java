@@ -47,8 +47,9 @@ import org.jspecify.annotations.Nullable;
  * with a warning naming it when the request allows a partial response, and fails the whole call
  * otherwise.
  *
- * <p>Memory: each store stream is buffered by at most {@value #QUEUE_SIZE} responses; a store that
- * cannot strip replica labels itself is buffered whole (its series must be re-sorted).
+ * <p>Memory: each store stream is buffered by at most twice {@value #QUEUE_SIZE} responses (a full
+ * queue, and the batch taken from it that the merge is reading); a store that cannot strip
+ * replica labels itself is buffered whole (its series must be re-sorted).
  *
  * <p>Concurrency: thread-safe; each call runs its store streams on virtual threads.
  */

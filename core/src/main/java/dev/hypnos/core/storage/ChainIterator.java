@@ -51,9 +51,14 @@ public final class ChainIterator implements ChunkIterator {
     /** Whether input a (b) may have samples beyond its batch. */
     boolean aMore = true;
     boolean bMore = true;
+    /**
+     * The output batch, {@code outT[outPos]} the current sample while {@code outPos < outLen};
+     * after the end {@code outLen} is 0 and {@code outT[0]} keeps the last sample (as the loop
+     * over inputs keeps it), which batch reads rely on.
+     */
     final long[] outT = new long[BATCH];
     final double[] outV = new double[BATCH];
-    int outPos = -1;
+    int outPos;
     int outLen;
     boolean ended;
 
@@ -150,13 +155,20 @@ public final class ChainIterator implements ChunkIterator {
       if (++outPos < outLen) {
         return true;
       }
-      if (ended) {
-        outPos = outLen;
-        return false;
-      }
-      outLen = merge();
+      int last = outLen - 1;
+      long lastT = last >= 0 ? outT[last] : 0;
+      double lastV = last >= 0 ? outV[last] : 0;
+      int n = ended ? 0 : merge();
       outPos = 0;
-      return outLen > 0;
+      outLen = n;
+      if (n > 0) {
+        return true;
+      }
+      if (last >= 0) {
+        outT[0] = lastT;
+        outV[0] = lastV;
+      }
+      return false;
     }
   }
 
@@ -215,7 +227,7 @@ public final class ChainIterator implements ChunkIterator {
   public boolean hasCurrent() {
     Pair p = pair;
     if (p != null) {
-      return p.outPos >= 0 && p.outPos < p.outLen;
+      return p.outPos < p.outLen;
     }
     return cur >= 0;
   }

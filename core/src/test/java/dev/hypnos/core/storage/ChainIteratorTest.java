@@ -130,4 +130,34 @@ class ChainIteratorTest {
     assertThat(drain(it)).hasSize(3);
     assertThat(it.error()).isEqualTo("corrupt chunk 7");
   }
+
+  @Test
+  void batchReadsLeaveTheLastSampleCurrent() {
+    Random rnd = new Random(9);
+    for (int round = 0; round < 50; round++) {
+      Input a = input(rnd, rnd.nextInt(400), 20);
+      Input b = input(rnd, rnd.nextInt(400), 20);
+      List<String> want = drain(new ChainIterator(a.iterator(), b.iterator()));
+      ChainIterator it = new ChainIterator(a.iterator(), b.iterator());
+      long[] ts = new long[100];
+      double[] vs = new double[100];
+      List<String> got = new ArrayList<>();
+      while (true) {
+        int max = 1 + rnd.nextInt(100);
+        int n = it.next(ts, vs, 0, max);
+        for (int i = 0; i < n; i++) {
+          got.add(ts[i] + "=" + Long.toHexString(Double.doubleToRawLongBits(vs[i])));
+        }
+        if (n > 0) {
+          // The current sample is the last one written, also when the inputs ended on the way.
+          assertThat(it.timestamp() + "=" + Long.toHexString(Double.doubleToRawLongBits(it.value())))
+              .isEqualTo(got.get(got.size() - 1));
+        }
+        if (n < max) {
+          break;
+        }
+      }
+      assertThat(got).as("round %d", round).containsExactlyElementsOf(want);
+    }
+  }
 }
