@@ -210,6 +210,8 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
     /** Items taken from the queue in one batch: {@code taken[next..taken)} are still to read. */
     final Object[] batch = new Object[QUEUE_SIZE];
     final Object[] scratch = new Object[QUEUE_SIZE];
+    /** Where {@link #warm}'s result goes, so that the compiler keeps its loads. */
+    int warmed;
     int next;
     int taken;
     @Nullable Future<?> task;
@@ -408,11 +410,8 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
       return;
     }
     s.taken = n;
-    warm(s.batch, n, s.scratch);
+    s.warmed = warm(s.batch, n, s.scratch);
   }
-
-  /** Sink for {@link #warm}'s loads, so that the compiler keeps them. */
-  private static int warmed;
 
   /**
    * Reads the labels of the series in {@code items[0..n)} ahead of their comparisons. Series
@@ -420,9 +419,10 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
    * chases five references in a row (response, series, labels, array, string); taken one series at
    * a time, as the merge would, every one of them waits for memory. Here each pass over the batch
    * follows one or two references per series, so the loads of different series are independent
-   * and their cache misses overlap. {@code scratch} holds the references between passes.
+   * and their cache misses overlap. {@code scratch} holds the references between passes. Returns
+   * a sum of what was read, meaningless but to be stored.
    */
-  private static void warm(Object[] items, int n, Object[] scratch) {
+  private static int warm(Object[] items, int n, Object[] scratch) {
     int m = 0;
     for (int i = 0; i < n; i++) {
       if (items[i] instanceof SeriesResponse.SeriesItem si) {
@@ -443,7 +443,7 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
       }
       scratch[i] = null;
     }
-    warmed += acc;
+    return acc;
   }
 
   private static String describe(Throwable t) {
