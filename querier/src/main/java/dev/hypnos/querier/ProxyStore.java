@@ -20,6 +20,7 @@ import dev.hypnos.storeapi.StoreSeries;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -27,12 +28,12 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
@@ -46,13 +47,14 @@ import org.jspecify.annotations.Nullable;
  * with a warning naming it when the request allows a partial response, and fails the whole call
  * otherwise.
  *
- * <p>Memory: each store stream is buffered by at most {@value #QUEUE_SIZE} responses; a store that
- * cannot strip replica labels itself is buffered whole (its series must be re-sorted).
+ * <p>Memory: each store stream is buffered by at most twice {@value #QUEUE_SIZE} responses (a full
+ * queue, and the batch taken from it that the merge is reading); a store that cannot strip
+ * replica labels itself is buffered whole (its series must be re-sorted).
  *
  * <p>Concurrency: thread-safe; each call runs its store streams on virtual threads.
  */
 public final class ProxyStore implements StoreApi, AutoCloseable {
-  static final int QUEUE_SIZE = 128;
+  static final int QUEUE_SIZE = 512;
 
   /** One store as the fan-out sees it: a name for messages, its API, and its last Info. */
   public record Member(String name, StoreApi api, StoreInfo info) {
@@ -116,29 +118,121 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
 
   // ---------------------------------------------------------------- series
 
-  /** What a store stream puts in its queue. */
-  private sealed interface Item {}
+  /*
+   * What a store stream puts in its hand-off: the store's SeriesResponse objects themselves, then
+   * an End or a Failed marker.
+   */
 
-  private record Response(SeriesResponse response) implements Item {}
+  private record Failed(Throwable error) {}
 
-  private record Failed(Throwable error) implements Item {}
-
-  private enum End implements Item {
+  private enum End {
     INSTANCE
   }
 
-  /** The consumer's view of one store stream. */
-  private final class Stream {
-    final Member member;
-    final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(QUEUE_SIZE);
+  /**
+   * A bounded queue between one producer and one consumer whose consumer takes everything queued
+   * at once: one lock round and at most one wake-up of the producer per batch instead of per item.
+   * The producer only waits when the queue is full and is woken when the consumer has emptied it,
+   * so it then refills a whole batch without waiting again.
+   */
+  static final class HandOff {
+    /** How long a consumer finding the queue empty spins before it parks. */
+    static final long SPIN_NANOS = 20_000;
+
+    private final Object[] ring;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition notEmpty = lock.newCondition();
+    private final Condition notFull = lock.newCondition();
+    private int first; // guarded by lock
+    /** Written under the lock; read without it only to spin on. */
+    private volatile int count;
+
+    HandOff(int capacity) {
+      this.ring = new Object[capacity];
+    }
+
+    int capacity() {
+      return ring.length;
+    }
+
+    /** Appends, waiting while the queue is full. */
+    void put(Object item) throws InterruptedException {
+      lock.lockInterruptibly();
+      try {
+        while (count == ring.length) {
+          notFull.await();
+        }
+        int i = first + count;
+        ring[i < ring.length ? i : i - ring.length] = item;
+        if (count++ == 0) {
+          notEmpty.signal();
+        }
+      } finally {
+        lock.unlock();
+      }
+    }
+
     /**
-     * Items already taken from the queue, in order. The consumer drains the queue in bulk: taking
-     * items one at a time would wake the (blocked, faster) producer for every slot freed.
+     * Moves every queued item to {@code dst[0..n)} in order and returns n, waiting while the queue
+     * is empty: forever when {@code timeoutNanos} is zero, else at most that long (then 0).
      */
-    final java.util.ArrayDeque<Item> taken = new java.util.ArrayDeque<>(QUEUE_SIZE);
+    int takeAll(Object[] dst, long timeoutNanos) throws InterruptedException {
+      if (count == 0) {
+        // A producer that is about as fast as the merge delivers within microseconds: wait for it
+        // on this core instead of parking, which would cost a wake-up (a system call on both
+        // sides) for every few items once the merge outpaces its stores.
+        long start = System.nanoTime();
+        while (count == 0 && System.nanoTime() - start < SPIN_NANOS) {
+          Thread.onSpinWait();
+        }
+      }
+      lock.lockInterruptibly();
+      try {
+        long left = timeoutNanos;
+        while (count == 0) {
+          if (timeoutNanos == 0) {
+            notEmpty.await();
+          } else if (left <= 0) {
+            return 0;
+          } else {
+            left = notEmpty.awaitNanos(left);
+          }
+        }
+        int n = count;
+        int tail = Math.min(n, ring.length - first);
+        System.arraycopy(ring, first, dst, 0, tail);
+        Arrays.fill(ring, first, first + tail, null);
+        if (tail < n) {
+          System.arraycopy(ring, 0, dst, tail, n - tail);
+          Arrays.fill(ring, 0, n - tail, null);
+        }
+        first = 0;
+        count = 0;
+        notFull.signal();
+        return n;
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  /** The consumer's view of one store stream. */
+  private static final class Stream {
+    final Member member;
+    final HandOff queue = new HandOff(QUEUE_SIZE);
+    /** Items taken from the queue in one batch: {@code taken[next..taken)} are still to read. */
+    final Object[] batch = new Object[QUEUE_SIZE];
+    final Object[] scratch = new Object[QUEUE_SIZE];
+    /** Where {@link #warm}'s result goes, so that the compiler keeps its loads. */
+    int warmed;
+    int next;
+    int taken;
     @Nullable Future<?> task;
-    @Nullable StoreSeries head;
-    int order;
+    /** The head series as the store sent it (forwarded as is when it has no other copy). */
+    SeriesResponse.@Nullable SeriesItem head;
+    /** The head series' labels; null when the stream ended. */
+    @Nullable Labels headLabels;
+    final int order;
 
     Stream(Member member, int order) {
       this.member = member;
@@ -221,15 +315,15 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
           if (r instanceof SeriesResponse.SeriesItem si) {
             all.add(stripLabels(si.series(), request.withoutReplicaLabels()));
           } else {
-            put(s, new Response(r));
+            put(s, r);
           }
         });
         all.sort(Comparator.comparing(StoreSeries::labels));
         for (StoreSeries ss : all) {
-          put(s, new Response(new SeriesResponse.SeriesItem(ss)));
+          put(s, new SeriesResponse.SeriesItem(ss));
         }
       } else {
-        s.member.api.series(sub, r -> put(s, new Response(r)));
+        s.member.api.series(sub, r -> put(s, r));
       }
       put(s, End.INSTANCE);
     } catch (StoreApiException e) {
@@ -241,7 +335,7 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
     }
   }
 
-  private static void put(Stream s, Item item) {
+  private static void put(Stream s, Object item) {
     try {
       s.queue.put(item);
     } catch (InterruptedException e) {
@@ -250,7 +344,7 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
     }
   }
 
-  private static void offerQuietly(Stream s, Item item) {
+  private static void offerQuietly(Stream s, Object item) {
     try {
       s.queue.put(item);
     } catch (InterruptedException e) {
@@ -274,58 +368,95 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
    */
   private boolean advance(Stream s, SeriesSink sink, boolean partial) {
     while (true) {
-      Item item = s.taken.poll();
-      if (item == null && s.queue.drainTo(s.taken, QUEUE_SIZE) > 0) {
-        item = s.taken.poll();
+      if (s.next == s.taken) {
+        refill(s);
       }
-      if (item == null) {
-        item = await(s);
+      Object item = s.batch[s.next];
+      s.batch[s.next++] = null;
+      if (item instanceof SeriesResponse.SeriesItem si) {
+        s.head = si;
+        s.headLabels = si.series().labels();
+        return true;
       }
-      switch (item) {
-        case Response r -> {
-          if (r.response() instanceof SeriesResponse.SeriesItem si) {
-            s.head = si.series();
-            return true;
-          }
-          sink.send(r.response());
-        }
-        case Failed f -> {
-          s.head = null;
-          if (s.task != null) {
-            s.task.cancel(true);
-          }
-          String msg = "store " + s.member.name + ": " + describe(f.error());
-          if (!partial) {
-            // A store that reports CANCELLED (it was shut down mid-call) failed; only the querier's
-            // own cancellation, which interrupts this thread, is a cancelled query.
-            throw f.error() instanceof StoreApiException se && se.category() != StoreApiException.Category.CANCELLED
-                ? new StoreApiException(se.category(), msg, se)
-                : StoreApiException.unavailable(msg, f.error());
-          }
-          sink.warning(msg);
-          return false;
-        }
-        case End e -> {
-          s.head = null;
-          return false;
-        }
+      if (item instanceof SeriesResponse r) {
+        sink.send(r);
+        continue;
       }
+      s.head = null;
+      s.headLabels = null;
+      if (item instanceof Failed f) {
+        if (s.task != null) {
+          s.task.cancel(true);
+        }
+        String msg = "store " + s.member.name + ": " + describe(f.error());
+        if (!partial) {
+          // A store that reports CANCELLED (it was shut down mid-call) failed; only the querier's
+          // own cancellation, which interrupts this thread, is a cancelled query.
+          throw f.error() instanceof StoreApiException se && se.category() != StoreApiException.Category.CANCELLED
+              ? new StoreApiException(se.category(), msg, se)
+              : StoreApiException.unavailable(msg, f.error());
+        }
+        sink.warning(msg);
+      }
+      return false;
     }
   }
 
-  /** Blocks for a stream's next item, at most the response timeout. */
-  private Item await(Stream s) {
+  /**
+   * Takes everything the stream's queue holds (waiting at most the response timeout for the first
+   * item), then touches the labels of the series taken, so that the merge's comparisons find them
+   * in cache.
+   */
+  private void refill(Stream s) {
+    int n;
     try {
-      if (responseTimeout.isZero()) {
-        return s.queue.take();
-      }
-      Item item = s.queue.poll(responseTimeout.toNanos(), TimeUnit.NANOSECONDS);
-      return item != null ? item : new Failed(StoreApiException.unavailable(
-          "no response within " + responseTimeout.toMillis() + "ms (--store.response-timeout)", null));
+      n = s.queue.takeAll(s.batch, responseTimeout.toNanos());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw StoreApiException.cancelled("series fan-out interrupted");
     }
+    s.next = 0;
+    if (n == 0) {
+      s.batch[0] = new Failed(StoreApiException.unavailable(
+          "no response within " + responseTimeout.toMillis() + "ms (--store.response-timeout)", null));
+      s.taken = 1;
+      return;
+    }
+    s.taken = n;
+    s.warmed = warm(s.batch, n, s.scratch);
+  }
+
+  /**
+   * Reads the labels of the series in {@code items[0..n)} ahead of their comparisons. Series
+   * handed over by a store are usually not in this core's cache, and reaching a label's bytes
+   * chases five references in a row (response, series, labels, array, string); taken one series at
+   * a time, as the merge would, every one of them waits for memory. Here each pass over the batch
+   * follows one or two references per series, so the loads of different series are independent
+   * and their cache misses overlap. {@code scratch} holds the references between passes. Returns
+   * a sum of what was read, meaningless but to be stored.
+   */
+  private static int warm(Object[] items, int n, Object[] scratch) {
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+      if (items[i] instanceof SeriesResponse.SeriesItem si) {
+        scratch[m++] = si.series();
+      }
+    }
+    for (int i = 0; i < m; i++) {
+      scratch[i] = ((StoreSeries) scratch[i]).labels();
+    }
+    int acc = 0;
+    for (int i = 0; i < m; i++) {
+      acc += ((Labels) scratch[i]).size();
+    }
+    for (int i = 0; i < m; i++) {
+      Labels l = (Labels) scratch[i];
+      for (int j = 0, k = l.size(); j < k; j++) {
+        acc += l.name(j).length() + l.value(j).length();
+      }
+      scratch[i] = null;
+    }
+    return acc;
   }
 
   private static String describe(Throwable t) {
@@ -337,18 +468,18 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
    * order; an ended stream (no head) after every other.
    */
   private static boolean before(Stream a, Stream b) {
-    StoreSeries ha = a.head;
-    StoreSeries hb = b.head;
-    if (ha == null || hb == null) {
-      return hb == null && (ha != null || a.order < b.order);
+    Labels la = a.headLabels;
+    Labels lb = b.headLabels;
+    if (la == null || lb == null) {
+      return lb == null && (la != null || a.order < b.order);
     }
-    int c = ha.labels().compareTo(hb.labels());
+    int c = la.compareTo(lb);
     return c != 0 ? c < 0 : a.order < b.order;
   }
 
   private static boolean headIs(Stream s, Labels labels) {
-    StoreSeries h = s.head;
-    return h != null && h.labels().equals(labels);
+    Labels h = s.headLabels;
+    return h != null && h.equals(labels);
   }
 
   /**
@@ -412,33 +543,37 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
       advance(s, sink, partial);
     }
     LoserTree tree = new LoserTree(streams);
+    List<StoreSeries> parts = new ArrayList<>(4); // the copies of one label set, reused
     long sent = 0;
     while (true) {
       Stream first = tree.winner();
-      StoreSeries series = first.head;
-      if (series == null) {
+      SeriesResponse.SeriesItem item = first.head;
+      Labels labels = first.headLabels;
+      if (item == null || labels == null) {
         return; // every stream ended
       }
-      Labels labels = series.labels();
+      StoreSeries series = item.series();
       advance(first, sink, partial);
       tree.replay();
       // Every head is at or after labels, so any other copy of this label set is the new winner.
       if (!headIs(tree.winner(), labels)) {
-        // The common case: one copy of this label set.
-        sink.series(series);
+        // The common case: one copy of this label set, forwarded as the store sent it.
+        sink.send(item);
       } else {
         // Every copy of this label set: from other stores, and repeated in one stream (a store
         // that could not strip replica labels sends replicas one after another). Ties go by store
         // order, so the copies come store by store.
-        List<StoreSeries> parts = new ArrayList<>(4);
         parts.add(series);
         Stream s;
         while (headIs(s = tree.winner(), labels)) {
-          parts.add(Objects.requireNonNull(s.head));
+          parts.add(Objects.requireNonNull(s.head).series());
           advance(s, sink, partial);
           tree.replay();
         }
-        sink.series(mergeChunks(parts));
+        StoreSeries merged = mergeChunks(parts);
+        parts.clear();
+        // Copies equal to the first: its response goes out as the store sent it.
+        sink.send(merged == series ? item : new SeriesResponse.SeriesItem(merged));
       }
       if (request.limit() > 0 && ++sent >= request.limit()) {
         return;
@@ -478,6 +613,29 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
    */
   private static @Nullable StoreSeries allCopiesEqual(List<StoreSeries> parts) {
     List<StoreChunk> first = parts.get(0).chunks();
+    if (first.size() == 1) {
+      // One chunk: in order and without duplicates by itself; the copies must hold just it.
+      StoreChunk only = first.get(0);
+      long h = 0;
+      boolean hashed = false;
+      for (int p = 1; p < parts.size(); p++) {
+        List<StoreChunk> other = parts.get(p).chunks();
+        if (other == first) {
+          continue;
+        }
+        if (other.size() != 1) {
+          return null;
+        }
+        if (!hashed) {
+          h = chunkHash(only);
+          hashed = true;
+        }
+        if (chunkHash(other.get(0)) != h) {
+          return null;
+        }
+      }
+      return parts.get(0);
+    }
     int n = first.size();
     if (n > 8) {
       return null;
@@ -497,6 +655,9 @@ public final class ProxyStore implements StoreApi, AutoCloseable {
     }
     for (int p = 1; p < parts.size(); p++) {
       List<StoreChunk> other = parts.get(p).chunks();
+      if (other == first) {
+        continue;
+      }
       if (other.size() != n) {
         return null;
       }

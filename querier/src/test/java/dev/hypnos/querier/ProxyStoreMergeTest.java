@@ -113,6 +113,116 @@ class ProxyStoreMergeTest {
     }
   }
 
+  /**
+   * Streams many times longer than a store's hand-off queue, with warnings in between: every
+   * series comes out once in label order, single copies as the very responses their store sent,
+   * and every warning is forwarded.
+   */
+  @Test
+  void longStreamsWithWarningsInBetween() throws IOException {
+    int stores = 3;
+    int perStore = 20 * ProxyStore.QUEUE_SIZE + 17;
+    List<ProxyStore.Member> members = new ArrayList<>();
+    TreeMap<Labels, Integer> copies = new TreeMap<>();
+    List<SeriesResponse> sent = new ArrayList<>();
+    for (int s = 0; s < stores; s++) {
+      List<StoreSeries> series = new ArrayList<>();
+      for (int i = 0; i < perStore; i++) {
+        // Stores 0 and 1 share every fifth series; the rest is their own.
+        String id = i % 5 == 0 && s < 2 ? "shared-" + i : s + "-" + i;
+        Labels l = Labels.of("__name__", "m", "id", id);
+        copies.merge(l, 1, Integer::sum);
+        series.add(new StoreSeries(l, List.of(StoreChunk.raw(0, 999,
+            ChunkData.hashed(ChunkData.Encoding.XOR, new byte[] {(byte) s})))));
+      }
+      series.sort((a, b) -> a.labels().compareTo(b.labels()));
+      List<SeriesResponse> responses = new ArrayList<>();
+      for (int i = 0; i < perStore; i++) {
+        if (i % 300 == 0) {
+          responses.add(new SeriesResponse.Warning("store " + s + " at " + i));
+        }
+        responses.add(new SeriesResponse.SeriesItem(series.get(i)));
+      }
+      sent.addAll(responses);
+      StoreApi st = new StoreApi() {
+        @Override
+        public void series(SeriesRequest request, SeriesSink sink) {
+          responses.forEach(sink::send);
+        }
+
+        @Override
+        public LabelNamesResponse labelNames(LabelNamesRequest request) {
+          return new LabelNamesResponse(List.of(), List.of(), null);
+        }
+
+        @Override
+        public LabelValuesResponse labelValues(LabelValuesRequest request) {
+          return new LabelValuesResponse(List.of(), List.of(), null);
+        }
+
+        @Override
+        public StoreInfo info() {
+          return new StoreInfo(List.of(), Long.MIN_VALUE, Long.MAX_VALUE, false, true, List.of());
+        }
+      };
+      members.add(new ProxyStore.Member("store-" + s, st, st.info()));
+    }
+    List<Labels> got = new ArrayList<>();
+    List<String> warnings = new ArrayList<>();
+    java.util.Set<SeriesResponse> forwarded = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    try (ProxyStore proxy = new ProxyStore(() -> members, Duration.ZERO, true)) {
+      proxy.series(SeriesRequest.builder(0, 10_000, List.of(Matcher.eq("__name__", "m"))).build(), r -> {
+        switch (r) {
+          case SeriesResponse.SeriesItem si -> {
+            got.add(si.series().labels());
+            forwarded.add(r);
+          }
+          case SeriesResponse.Warning w -> warnings.add(w.message());
+          case SeriesResponse.Hints h -> { }
+        }
+      });
+    }
+    assertThat(got).containsExactlyElementsOf(copies.keySet());
+    assertThat(warnings).hasSize(3 * ((perStore + 299) / 300));
+    long singlesForwardedAsSent = sent.stream().filter(forwarded::contains).count();
+    assertThat(singlesForwardedAsSent).isEqualTo(copies.values().stream().filter(c -> c == 1).count());
+  }
+
+  @Test
+  void handOffKeepsOrderAcrossWrapsAndTimesOutWhenEmpty() throws Exception {
+    ProxyStore.HandOff q = new ProxyStore.HandOff(4);
+    Object[] dst = new Object[4];
+    assertThat(q.takeAll(dst, 1_000_000)).isZero(); // 1 ms, nothing queued
+    int next = 0;
+    int expect = 0;
+    for (int round = 0; round < 10; round++) {
+      int put = 1 + round % 4;
+      for (int i = 0; i < put; i++) {
+        q.put(next++);
+      }
+      int n = q.takeAll(dst, 0);
+      assertThat(n).isEqualTo(put);
+      for (int i = 0; i < n; i++) {
+        assertThat(dst[i]).isEqualTo(expect++);
+      }
+    }
+    // A full queue holds its producer until the consumer takes everything.
+    for (int i = 0; i < 4; i++) {
+      q.put(i);
+    }
+    java.util.concurrent.CompletableFuture<Void> fifth = java.util.concurrent.CompletableFuture.runAsync(() -> {
+      try {
+        q.put(4);
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    assertThat(q.takeAll(dst, 0)).isEqualTo(4);
+    fifth.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(q.takeAll(dst, 0)).isEqualTo(1);
+    assertThat(dst[0]).isEqualTo(4);
+  }
+
   @Test
   void equalCopiesMergeToTheFirstAndDifferentOnesToTheirUnion() {
     StoreChunk a = StoreChunk.raw(0, 999, ChunkData.hashed(ChunkData.Encoding.XOR, new byte[] {1}));

@@ -19,10 +19,13 @@ final class PenaltyDedupBatch implements ChunkIterator {
   private static final int IN_BATCH = 128;
   private static final int OUT_BATCH = 128;
 
-  /** One replica, read ahead in batches; {@code t[pos]} is its current sample while {@code ok}. */
+  /**
+   * One replica, read ahead in batches; {@code t[pos]} is its current sample while {@code ok}.
+   * {@code t[len]} is {@link Long#MAX_VALUE}, a sentinel that ends every seek within the batch.
+   */
   private static final class Replica {
     final ChunkIterator src;
-    final long[] t = new long[IN_BATCH];
+    final long[] t = new long[IN_BATCH + 1];
     final double[] v = new double[IN_BATCH];
     int pos;
     int len;
@@ -36,39 +39,11 @@ final class PenaltyDedupBatch implements ChunkIterator {
     }
 
     boolean fill() {
-      len = src.next(t, v, 0, IN_BATCH);
+      int n = src.next(t, v, 0, IN_BATCH);
+      t[n] = Long.MAX_VALUE;
+      len = n;
       pos = 0;
-      return len > 0;
-    }
-
-    /** Moves to the first sample at or after {@code target}; false (and done) when there is none. */
-    boolean seek(long target) {
-      long[] tt = t;
-      int p = pos;
-      while (tt[p] < target) {
-        if (++p == len) {
-          if (!fill()) {
-            ok = false;
-            return false;
-          }
-          tt = t;
-          p = 0;
-        }
-      }
-      pos = p;
-      return true;
-    }
-
-    double value() {
-      double x = v[pos];
-      return adj != 0 ? x + adj : x;
-    }
-
-    void adjustAtValue(double lastValue) {
-      double x = value();
-      if (lastValue > x) {
-        adj += lastValue - x;
-      }
+      return n > 0;
     }
   }
 
@@ -93,74 +68,193 @@ final class PenaltyDedupBatch implements ChunkIterator {
 
   /**
    * Runs the penalty merge for up to {@code max} output samples into {@code ts}/{@code vs} from
-   * {@code off}; returns how many. Step for step {@link PenaltyDedupIterator#next()}.
+   * {@code off}; returns how many. Step for step {@link PenaltyDedupIterator#next()}: both
+   * replicas seek past the last output timestamp plus their penalty, the earlier one (ties to
+   * {@code a}) is output, and the other one's penalty becomes twice the interval just observed.
+   * The replicas' positions, batches and corrections live in locals for the whole loop and go
+   * back to their fields at the end.
    */
   private int merge(long[] ts, double[] vs, int off, int max) {
     Replica a = this.a;
     Replica b = this.b;
+    final long[] at = a.t;
+    final double[] av = a.v;
+    final long[] bt = b.t;
+    final double[] bv = b.v;
+    int pa = a.pos;
+    int la = a.len;
+    int pb = b.pos;
+    int lb = b.len;
+    boolean aOk = a.ok;
+    boolean bOk = b.ok;
+    double adjA = a.adj;
+    double adjB = b.adj;
+    final boolean counter = this.counter;
     long lastT = this.lastT;
     long penA = this.penA;
     long penB = this.penB;
     boolean useA = this.useA;
     int n = 0;
     while (n < max) {
+      // Fast paths for the steady state: the output stays on one replica while the other is only
+      // kept past its penalty, and both have their next samples in their batches. Each iteration
+      // is exactly one step of the general loop below for that case (the replica read has no
+      // penalty, the other one's becomes twice the interval just observed, no switch, so no
+      // counter correction); whatever else happens (a switch, a batch or a replica ending, the
+      // first sample) leaves the positions as they were and goes to the general step. The
+      // sentinel after each batch stops the seeks at its end.
+      if (aOk && bOk && lastT != Long.MIN_VALUE) {
+        if (useA) {
+          while (n < max) {
+            long t1 = lastT + 1;
+            int qa = pa;
+            while (at[qa] < t1) {
+              qa++;
+            }
+            long t2 = t1 + penB;
+            int qb = pb;
+            while (bt[qb] < t2) {
+              qb++;
+            }
+            if (qa == la || qb == lb) {
+              break;
+            }
+            long ta = at[qa];
+            if (ta > bt[qb]) {
+              break;
+            }
+            pa = qa;
+            pb = qb;
+            penB = 2 * (ta - lastT);
+            lastT = ta;
+            ts[off + n] = ta;
+            vs[off + n] = adjusted(av[qa], adjA);
+            n++;
+          }
+        } else {
+          while (n < max) {
+            long t1 = lastT + 1;
+            int qb = pb;
+            while (bt[qb] < t1) {
+              qb++;
+            }
+            long t2 = t1 + penA;
+            int qa = pa;
+            while (at[qa] < t2) {
+              qa++;
+            }
+            if (qa == la || qb == lb) {
+              break;
+            }
+            long tb = bt[qb];
+            if (at[qa] <= tb) {
+              break;
+            }
+            pa = qa;
+            pb = qb;
+            penA = 2 * (tb - lastT);
+            lastT = tb;
+            ts[off + n] = tb;
+            vs[off + n] = adjusted(bv[qb], adjB);
+            n++;
+          }
+        }
+        if (n == max) {
+          break;
+        }
+      }
       boolean lastUseA = useA;
-      boolean lastValid = useA ? a.ok : b.ok;
-      double lastValue = counter && lastValid ? (useA ? a.value() : b.value()) : 0;
-      if (a.ok) {
-        a.seek(lastT + 1 + penA);
+      boolean lastValid = useA ? aOk : bOk;
+      double lastValue = 0;
+      if (counter && lastValid) {
+        lastValue = useA ? adjusted(av[pa], adjA) : adjusted(bv[pb], adjB);
       }
-      if (b.ok) {
-        b.seek(lastT + 1 + penB);
+      if (aOk) {
+        long target = lastT + 1 + penA;
+        while (at[pa] < target) {
+          if (++pa == la) {
+            if (!a.fill()) {
+              aOk = false;
+              break;
+            }
+            pa = 0;
+            la = a.len;
+          }
+        }
       }
-      Replica out;
-      if (!a.ok) {
+      if (bOk) {
+        long target = lastT + 1 + penB;
+        while (bt[pb] < target) {
+          if (++pb == lb) {
+            if (!b.fill()) {
+              bOk = false;
+              break;
+            }
+            pb = 0;
+            lb = b.len;
+          }
+        }
+      }
+      if (!aOk) {
         useA = false;
-        if (!b.ok) {
+        if (!bOk) {
           done = true;
           break;
         }
-        out = b;
-        lastT = b.t[b.pos];
+        lastT = bt[pb];
         penB = 0;
-      } else if (!b.ok) {
+      } else if (!bOk) {
         useA = true;
-        out = a;
-        lastT = a.t[a.pos];
+        lastT = at[pa];
         penA = 0;
       } else {
-        long ta = a.t[a.pos];
-        long tb = b.t[b.pos];
+        long ta = at[pa];
+        long tb = bt[pb];
         useA = ta <= tb;
         if (useA) {
           penB = lastT != Long.MIN_VALUE ? 2 * (ta - lastT) : PenaltyDedupIterator.INITIAL_PENALTY;
           penA = 0;
           lastT = ta;
-          out = a;
         } else {
           penA = lastT != Long.MIN_VALUE ? 2 * (tb - lastT) : PenaltyDedupIterator.INITIAL_PENALTY;
           penB = 0;
           lastT = tb;
-          out = b;
         }
       }
       if (counter && useA != lastUseA && lastValid) {
-        if (a.ok) {
-          a.adjustAtValue(lastValue);
+        if (aOk) {
+          double x = adjusted(av[pa], adjA);
+          if (lastValue > x) {
+            adjA += lastValue - x;
+          }
         }
-        if (b.ok) {
-          b.adjustAtValue(lastValue);
+        if (bOk) {
+          double x = adjusted(bv[pb], adjB);
+          if (lastValue > x) {
+            adjB += lastValue - x;
+          }
         }
       }
       ts[off + n] = lastT;
-      vs[off + n] = out.value();
+      vs[off + n] = useA ? adjusted(av[pa], adjA) : adjusted(bv[pb], adjB);
       n++;
     }
+    a.pos = pa;
+    a.ok = aOk;
+    a.adj = adjA;
+    b.pos = pb;
+    b.ok = bOk;
+    b.adj = adjB;
     this.lastT = lastT;
     this.penA = penA;
     this.penB = penB;
     this.useA = useA;
     return n;
+  }
+
+  /** A value plus its counter correction; untouched (a stale marker keeps its bits) without one. */
+  private static double adjusted(double x, double adj) {
+    return adj != 0 ? x + adj : x;
   }
 
   @Override

@@ -146,6 +146,9 @@ public final class Labels implements Comparable<Labels>, Iterable<Label> {
   /** Prometheus {@code labels.Compare}. */
   @Override
   public int compareTo(Labels o) {
+    if (kv == o.kv) {
+      return 0;
+    }
     int n = Math.min(kv.length, o.kv.length);
     for (int i = 0; i < n; i += 2) {
       int c = compareStrings(kv[i], o.kv[i]);

@@ -142,6 +142,74 @@ class PenaltyDedupBatchTest {
     }
   }
 
+  /**
+   * Long runs without gaps (the merge's fast paths: it stays on one replica for many batches),
+   * replicas scraping out of phase, stale markers and counter resets in between.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void sameSamplesAsTheIteratorsOverLongSteadyRuns(boolean counter) {
+    Random rnd = new Random(counter ? 17 : 19);
+    for (int round = 0; round < 60; round++) {
+      long interval = 15_000;
+      long phase = rnd.nextInt(15_000);
+      Replica[] reps = new Replica[2];
+      for (int r = 0; r < 2; r++) {
+        int n = 200 + rnd.nextInt(900);
+        long[] t = new long[n];
+        double[] v = new double[n];
+        double x = 0;
+        long ts = r * phase;
+        for (int k = 0; k < n; k++) {
+          // Once in a while a scrape goes missing: the only switches.
+          ts += (rnd.nextInt(150) == 0 ? 3 : 1) * interval + rnd.nextInt(51) - 25;
+          x = rnd.nextInt(300) == 0 ? 0 : x + rnd.nextInt(10);
+          t[k] = ts;
+          v[k] = rnd.nextInt(40) == 0 ? Values.STALE_NAN : x;
+        }
+        reps[r] = new Replica(t, v);
+      }
+      List<long[]> want = drainBits(PenaltyDedupIterator.chained(List.of(reps[0].iterator(), reps[1].iterator()), counter));
+      List<long[]> got = drainBits(new PenaltyDedupBatch(reps[0].iterator(), reps[1].iterator(), counter));
+      assertThat(got).as("round %d, counter %s", round, counter).containsExactlyElementsOf(want);
+      List<long[]> batched = drainBatches(new PenaltyDedupBatch(reps[0].iterator(), reps[1].iterator(), counter), rnd);
+      assertThat(batched).as("round %d batched", round).containsExactlyElementsOf(want);
+    }
+  }
+
+  @Test
+  void staleMarkerKeepsItsBitsWhileTheMergeStaysOnOneReplica() {
+    // Many samples on a; b scrapes 3 s later, inside a's initial penalty, and is never taken:
+    // every a sample, stale ones included, comes out of the steady-state loop with its bits.
+    int n = 600;
+    long[] at = new long[n];
+    double[] av = new double[n];
+    long[] bt = new long[n];
+    double[] bv = new double[n];
+    for (int k = 0; k < n; k++) {
+      at[k] = k * 15_000L;
+      av[k] = k % 50 == 7 ? Values.STALE_NAN : k;
+      bt[k] = k * 15_000L + 3_000;
+      bv[k] = -k;
+    }
+    for (boolean counter : new boolean[] {false, true}) {
+      ChunkIterator it = PenaltyDedupIterator.of(List.of(new Replica(at, av).iterator(), new Replica(bt, bv).iterator()), counter);
+      int k = 0;
+      int stale = 0;
+      while (it.next()) {
+        assertThat(it.timestamp()).isEqualTo(at[k]);
+        if (Values.isStaleNaN(it.value())) {
+          stale++;
+        } else {
+          assertThat(it.value()).isEqualTo((double) k);
+        }
+        k++;
+      }
+      assertThat(k).as("counter %s", counter).isEqualTo(n);
+      assertThat(stale).isEqualTo(12);
+    }
+  }
+
   @Test
   void moreThanTwoReplicasWithoutCounterCorrectionMatchTheIterators() {
     Random rnd = new Random(13);
