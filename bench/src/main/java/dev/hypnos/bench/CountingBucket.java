@@ -91,11 +91,6 @@ public final class CountingBucket implements Bucket {
   }
 
   @Override
-  public boolean local() {
-    return delegate.local();
-  }
-
-  @Override
   public InputStream get(String key) throws IOException {
     return counted(delegate.get(key), key);
   }

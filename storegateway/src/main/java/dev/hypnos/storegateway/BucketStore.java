@@ -427,14 +427,10 @@ public final class BucketStore implements StoreApi, Closeable {
         // only blocks that are really read go into the response hints (a corrupt one is skipped above)
         resp.queried(b.id());
       }
-      // The first block's first batch is read by this thread when the merge asks for it. From an
-      // object store the other blocks' first batches start now on their own threads, so their
-      // requests overlap; from a local bucket they are read by this thread too (a hand-off would
-      // cost more than the read). Later batches are read ahead either way (PrefetchingStream).
-      if (!bucket.local()) {
-        for (int i = 1; i < readers.size(); i++) {
-          readers.get(i).start();
-        }
+      // The first block's first batch is read by this thread when the merge asks for it; the other
+      // blocks' start now on their own threads, so their reads overlap with it.
+      for (int i = 1; i < readers.size(); i++) {
+        readers.get(i).start();
       }
       MergedSeriesStream merged = new MergedSeriesStream(streams);
       long sent = 0;

@@ -47,11 +47,6 @@ public final class InMemoryBucket implements Bucket {
     return name;
   }
 
-  @Override
-  public boolean local() {
-    return true;
-  }
-
   private StoredObject find(String key) throws IOException {
     ObjectKeys.requireObjectKey(name, key);
     StoredObject object = objects.get(key);
