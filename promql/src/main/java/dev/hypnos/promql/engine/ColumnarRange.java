@@ -342,31 +342,12 @@ final class ColumnarRange {
     for (int si = 0; si < series.size(); si++) {
       ev.checkDeadline();
       Loaded s = series.get(si);
-      long[] t = s.t();
-      double[] v = s.v();
-      int m = 0;
-      for (double x : v) {
-        if (!Values.isStaleNaN(x)) {
-          m++;
-        }
-      }
-      if (m != v.length) {
-        long[] t2 = new long[m];
-        double[] v2 = new double[m];
-        int j = 0;
-        for (int i = 0; i < v.length; i++) {
-          if (!Values.isStaleNaN(v[i])) {
-            t2[j] = t[i];
-            v2[j++] = v[i];
-          }
-        }
-        t = t2;
-        v = v2;
-      }
+      Loaded samples = s.withoutStaleMarkers();
+      long[] t = samples.t();
+      double[] v = samples.v();
       Col col = col(keepName ? s.labels() : Evaluator.dropMetadata(s.labels()));
       String metricName = s.labels().getOrEmpty("__name__");
-      boolean nonCounterName = counter && !metricName.isEmpty() && !(metricName.endsWith("_total")
-          || metricName.endsWith("_sum") || metricName.endsWith("_count") || metricName.endsWith("_bucket"));
+      boolean nonCounterName = counter && Functions.notCounterName(metricName);
       int lo = 0;
       int hi = 0;
       int[] resets = counter ? RangeKernels.resetPositions(v, v.length) : NO_RESETS;

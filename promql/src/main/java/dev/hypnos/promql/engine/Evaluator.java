@@ -50,6 +50,34 @@ final class Evaluator {
       @Nullable FloatHistogram[] hs = h;
       return hs == null ? null : hs[i];
     }
+
+    /** This series without its stale markers (they are not samples of a window); itself when it has none. */
+    Loaded withoutStaleMarkers() {
+      int m = 0;
+      for (double x : v) {
+        if (!Values.isStaleNaN(x)) {
+          m++;
+        }
+      }
+      if (m == v.length) {
+        return this;
+      }
+      long[] t2 = new long[m];
+      double[] v2 = new double[m];
+      @Nullable FloatHistogram @Nullable [] h2 = h == null ? null : new FloatHistogram[m];
+      int j = 0;
+      for (int i = 0; i < v.length; i++) {
+        if (!Values.isStaleNaN(v[i])) {
+          t2[j] = t[i];
+          v2[j] = v[i];
+          if (h2 != null) {
+            h2[j] = histogram(i);
+          }
+          j++;
+        }
+      }
+      return new Loaded(labels, t2, v2, h2);
+    }
   }
 
   private static final long[] NO_TIMES = new long[0];

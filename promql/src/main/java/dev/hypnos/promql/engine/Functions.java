@@ -877,8 +877,7 @@ final class Functions {
           }
           if (counter) {
             String metricName = p.metric.getOrEmpty("__name__");
-            if (!metricName.isEmpty() && !(metricName.endsWith("_total") || metricName.endsWith("_sum")
-                || metricName.endsWith("_count") || metricName.endsWith("_bucket"))) {
+            if (notCounterName(metricName)) {
               ev.annos.info(Annotations.possibleNonCounter(metricName), argPos);
             }
           }
@@ -946,5 +945,14 @@ final class Functions {
       }
     }
     return new VecVal(out);
+  }
+
+  /**
+   * True for a metric name that does not look like a counter's (Prometheus's "possible non-counter"
+   * info for rate and increase): not empty and not ending in _total, _sum, _count or _bucket.
+   */
+  static boolean notCounterName(String metricName) {
+    return !metricName.isEmpty() && !(metricName.endsWith("_total") || metricName.endsWith("_sum")
+        || metricName.endsWith("_count") || metricName.endsWith("_bucket"));
   }
 }

@@ -169,28 +169,9 @@ final class RangeFastPath {
     List<RangeSeries> out = new ArrayList<>(series.size());
     for (int si = 0; si < series.size(); si++) {
       Loaded s = series.get(si);
-      long[] t = s.t();
-      double[] v = s.v();
-      // stale markers are not samples of the window
-      int m = 0;
-      for (double x : v) {
-        if (!Values.isStaleNaN(x)) {
-          m++;
-        }
-      }
-      if (m != v.length) {
-        long[] t2 = new long[m];
-        double[] v2 = new double[m];
-        int j = 0;
-        for (int i = 0; i < v.length; i++) {
-          if (!Values.isStaleNaN(v[i])) {
-            t2[j] = t[i];
-            v2[j++] = v[i];
-          }
-        }
-        t = t2;
-        v = v2;
-      }
+      Loaded samples = s.withoutStaleMarkers();
+      long[] t = samples.t();
+      double[] v = samples.v();
       long[] ot = new long[steps];
       double[] ov = new double[steps];
       int n = 0;
@@ -227,8 +208,7 @@ final class RangeFastPath {
         if (counter && !noticed) {
           noticed = true;
           String metricName = s.labels().getOrEmpty("__name__");
-          if (!metricName.isEmpty() && !(metricName.endsWith("_total") || metricName.endsWith("_sum")
-              || metricName.endsWith("_count") || metricName.endsWith("_bucket"))) {
+          if (Functions.notCounterName(metricName)) {
             ev.annos.info(Annotations.possibleNonCounter(metricName), argPos);
           }
         }
