@@ -119,7 +119,7 @@ public final class StoreApiQueryable implements Queryable, AutoCloseable {
         StreamedSet set = new StreamedSet(lo, hi, dedup && options.algorithm() == DedupSeriesSet.Algorithm.PENALTY,
             DedupSeriesSet.isCounterFunction(hints.func()), new StoreSeriesIterators.Reading(aggregates, view), stats,
             store, request);
-        set.starter = () -> running.add(executor.submit(() -> set.produce(store, request)));
+        set.starter = () -> running.add(executor.submit(set::produce));
         if (dedup) {
           // Deduplication pulls series one by one: the stream is read on its own thread from now.
           set.prefetch();
@@ -237,28 +237,17 @@ public final class StoreApiQueryable implements Queryable, AutoCloseable {
         return;
       }
       done = true;
-      store.series(request, r -> {
-        switch (r) {
-          case SeriesResponse.SeriesItem s -> consumer.accept(toSeries(s.series().labels(), s.series().chunks()));
-          case SeriesResponse.Warning w -> warnings.add(w.message());
-          case SeriesResponse.Hints h -> {}
-        }
-      });
+      store.series(request, r -> receive(r, consumer));
       current = null;
       if (stats != null) {
         stats.selectDone();
       }
     }
 
-    void produce(StoreApi store, SeriesRequest request) {
+    /** Reads the store's stream into the queue, on the thread {@link #starter} gave it. */
+    void produce() {
       try {
-        store.series(request, r -> {
-          switch (r) {
-            case SeriesResponse.SeriesItem s -> put(new One(toSeries(s.series().labels(), s.series().chunks())));
-            case SeriesResponse.Warning w -> warnings.add(w.message());
-            case SeriesResponse.Hints h -> {}
-          }
-        });
+        store.series(request, r -> receive(r, series -> put(new One(series))));
         put(End.INSTANCE);
       } catch (Exception e) {
         if (!Thread.currentThread().isInterrupted()) {
@@ -268,6 +257,15 @@ public final class StoreApiQueryable implements Queryable, AutoCloseable {
             Thread.currentThread().interrupt();
           }
         }
+      }
+    }
+
+    /** A store response: a series goes to {@code to}, a warning is kept, hints are dropped. */
+    private void receive(SeriesResponse r, java.util.function.Consumer<Series> to) {
+      switch (r) {
+        case SeriesResponse.SeriesItem s -> to.accept(toSeries(s.series().labels(), s.series().chunks()));
+        case SeriesResponse.Warning w -> warnings.add(w.message());
+        case SeriesResponse.Hints h -> {}
       }
     }
 

@@ -489,26 +489,6 @@ public final class PromJson {
     }
   }
 
-  /** {@link #timestamp} appended to {@code sb}. */
-  static void appendTimestamp(StringBuilder sb, long ms) {
-    if (ms < 0) {
-      sb.append('-');
-      ms = -ms;
-    }
-    sb.append(ms / 1000);
-    long frac = ms % 1000;
-    if (frac != 0) {
-      sb.append('.');
-      if (frac < 100) {
-        sb.append('0');
-      }
-      if (frac < 10) {
-        sb.append('0');
-      }
-      sb.append(frac);
-    }
-  }
-
   /** {@link #sampleValue} appended to {@code sb}; {@code scratch} is overwritten. */
   static void appendSampleValue(StringBuilder sb, double v, StringBuilder scratch) {
     double abs = Math.abs(v);
