@@ -91,6 +91,11 @@ public final class CountingBucket implements Bucket {
   }
 
   @Override
+  public boolean local() {
+    return delegate.local();
+  }
+
+  @Override
   public InputStream get(String key) throws IOException {
     return counted(delegate.get(key), key);
   }

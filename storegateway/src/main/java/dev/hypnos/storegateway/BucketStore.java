@@ -166,6 +166,12 @@ public final class BucketStore implements StoreApi, Closeable {
     }
   }
 
+  /**
+   * Series of a local bucket's first block up to which the request's other blocks are read on the
+   * calling thread (see {@link #series}).
+   */
+  static final int SMALL_BLOCK_SERIES = 64;
+
   private final Bucket bucket;
   private final Path dataDir;
   private final IndexCache cache;
@@ -427,10 +433,22 @@ public final class BucketStore implements StoreApi, Closeable {
         // only blocks that are really read go into the response hints (a corrupt one is skipped above)
         resp.queried(b.id());
       }
-      // The first block's first batch is read by this thread when the merge asks for it; the other
-      // blocks' start now on their own threads, so their reads overlap with it.
-      for (int i = 1; i < readers.size(); i++) {
-        readers.get(i).start();
+      // The first block's first batch is read by this thread when the merge asks for it. From an
+      // object store the other blocks start now on their own threads, so that their requests
+      // overlap. From a local bucket a thread hand-off per block costs more than reading a few
+      // series: the others start only once the first block proves large (more than one batch, or
+      // more than SMALL_BLOCK_SERIES series); otherwise the merge reads them on this thread too.
+      // Later batches are read ahead either way (PrefetchingStream).
+      if (readers.size() > 1) {
+        if (bucket.local()) {
+          readers.getFirst().onFirstBatchReadInline((series, finished) -> {
+            if (!finished || series > SMALL_BLOCK_SERIES) {
+              startAllButFirst(readers);
+            }
+          });
+        } else {
+          startAllButFirst(readers);
+        }
       }
       MergedSeriesStream merged = new MergedSeriesStream(streams);
       long sent = 0;
@@ -449,6 +467,12 @@ public final class BucketStore implements StoreApi, Closeable {
     }
   }
 
+
+  private static void startAllButFirst(List<PrefetchingStream> readers) {
+    for (int i = 1; i < readers.size(); i++) {
+      readers.get(i).start();
+    }
+  }
 
   /**
    * Whether adding the block's external labels and removing {@code drop} can reorder its series

@@ -38,6 +38,15 @@ public interface Bucket extends Closeable {
   /** A short name for messages and metrics, e.g. {@code s3:my-bucket} or {@code fs:/data}. */
   String name();
 
+  /**
+   * True when reads are served from this machine (a directory, memory), so that a reader gains
+   * nothing by overlapping them and may read one after another on its own thread; false (the
+   * default) for object stores reached over the network.
+   */
+  default boolean local() {
+    return false;
+  }
+
   /** Streams the whole object. The caller closes the stream. */
   InputStream get(String key) throws IOException;
 

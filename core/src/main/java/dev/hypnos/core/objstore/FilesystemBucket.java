@@ -64,6 +64,11 @@ public final class FilesystemBucket implements Bucket {
     return name;
   }
 
+  @Override
+  public boolean local() {
+    return true;
+  }
+
   /** The file for an object key, after checking the key stays inside the root. */
   private Path objectPath(String key) throws IOException {
     ObjectKeys.requireUploadKey(name, key);

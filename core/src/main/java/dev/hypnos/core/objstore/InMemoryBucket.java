@@ -47,6 +47,11 @@ public final class InMemoryBucket implements Bucket {
     return name;
   }
 
+  @Override
+  public boolean local() {
+    return true;
+  }
+
   private StoredObject find(String key) throws IOException {
     ObjectKeys.requireObjectKey(name, key);
     StoredObject object = objects.get(key);

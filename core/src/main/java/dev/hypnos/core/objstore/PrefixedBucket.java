@@ -57,6 +57,11 @@ public final class PrefixedBucket implements Bucket {
     return delegate.name();
   }
 
+  @Override
+  public boolean local() {
+    return delegate.local();
+  }
+
   private String full(String key) throws IOException {
     ObjectKeys.requireObjectKey(name(), key);
     return prefix + key;
