@@ -31,6 +31,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -480,15 +481,14 @@ public final class BucketStore implements StoreApi, Closeable {
    * those names occurs among the block's own label names.
    */
   private static boolean orderPreserving(BucketBlock b, Set<String> drop) throws IOException {
-    List<String> own = b.indexHeader().labelNames();
-    Set<String> ownSet = new HashSet<>(own);
+    List<String> own = b.indexHeader().labelNames(); // sorted in Go byte order
     for (int i = 0; i < b.externalLabels().size(); i++) {
-      if (ownSet.contains(b.externalLabels().name(i))) {
+      if (Collections.binarySearch(own, b.externalLabels().name(i), Labels::compareStrings) >= 0) {
         return false;
       }
     }
     for (String d : drop) {
-      if (ownSet.contains(d)) {
+      if (Collections.binarySearch(own, d, Labels::compareStrings) >= 0) {
         return false;
       }
     }
