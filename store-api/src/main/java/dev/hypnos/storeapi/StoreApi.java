@@ -34,6 +34,17 @@ public interface StoreApi {
    */
   void series(SeriesRequest request, SeriesSink sink) throws IOException;
 
+  /**
+   * Whether {@link #series} for {@code request} reaches its first series quickly and never waits
+   * on the network or another process: it reads only data held on this machine (local files,
+   * memory) and needs no costly selection before its first series. {@link StoreGrpcService} then
+   * tries the call on the thread that received it, without a thread hand-off. False unless a
+   * store says so.
+   */
+  default boolean seriesStartsQuickly(SeriesRequest request) {
+    return false;
+  }
+
   /** Label names of the series in range that match the request's matchers. */
   LabelNamesResponse labelNames(LabelNamesRequest request) throws IOException;
 

@@ -5,12 +5,16 @@ import dev.hypnos.proto.thanos.store.StoreGrpc;
 import io.grpc.Context;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Serves a {@link StoreApi} as the gRPC service {@code thanos.Store}.
@@ -31,9 +35,21 @@ import java.util.concurrent.locks.ReentrantLock;
  * The producer runs off the gRPC callback executor on purpose: gRPC delivers the on-ready and
  * on-cancel callbacks of a call one at a time on that call's serialized executor, so a producer
  * blocking inside the handler would never see them. Label calls run on the same executor. No
- * handler blocks, so the service may run on a server with a direct executor ({@link
- * GrpcServers#start} does), where callbacks run on the transport thread: one thread hand-off less
- * per call.
+ * handler blocks (beyond a tried call, below), so the service may run on a server with a direct
+ * executor ({@link GrpcServers#start} does), where callbacks run on the transport thread: one
+ * thread hand-off less per call.
+ *
+ * <p>Small calls that {@linkplain StoreApi#seriesStartsQuickly start quickly} are first
+ * tried on the thread that received them (the transport thread on {@link GrpcServers#start}'s
+ * servers), when no other Series call of this service is running: the frames are held, and if the
+ * store finishes within {@value #TRIAL_SERIES} series, {@value #TRIAL_BYTES} bytes of frames and
+ * {@value #TRIAL_NANOS} ns (checked at each series sent), they are sent and the call ends with no
+ * thread hand-off at all. A store that goes past any of these is stopped (its send throws), the
+ * held frames are dropped and the call runs again from the start on the {@code seriesExecutor}, as
+ * every other call does; so a large call reads its first part twice (and counts it twice in the
+ * store's own metrics). The thread is held meanwhile, including whatever the store does before its
+ * first series, which is why only calls the store says start quickly are tried. Only
+ * one call at a time is tried this way: concurrent calls keep running in parallel on the executor.
  *
  * <p>Errors thrown by the store become statuses through {@link GrpcStatuses}.
  *
@@ -43,12 +59,26 @@ public final class StoreGrpcService extends StoreGrpc.StoreImplBase {
   private static final Executor VIRTUAL_THREAD_PER_CALL =
       task -> Thread.ofVirtual().name("store-api-call").start(task);
 
+  /** Budget of a call tried on the receiving thread (see the class comment). */
+  static final int TRIAL_SERIES = 128;
+
+  static final int TRIAL_BYTES = 256 * 1024;
+  static final long TRIAL_NANOS = 1_000_000;
+
   private final StoreApi store;
   private final Executor seriesExecutor;
+  private final long trialNanos;
+  /** Series calls of this service running now (tried or on the executor). */
+  private final AtomicInteger running = new AtomicInteger();
 
   /** Serves {@code store}, running each call's work on a new virtual thread. */
   public StoreGrpcService(StoreApi store) {
     this(store, VIRTUAL_THREAD_PER_CALL);
+  }
+
+  /** Like {@link #StoreGrpcService(StoreApi)} with another time budget for tried calls (tests). */
+  StoreGrpcService(StoreApi store, long trialNanos) {
+    this(store, VIRTUAL_THREAD_PER_CALL, trialNanos);
   }
 
   /**
@@ -57,8 +87,13 @@ public final class StoreGrpcService extends StoreGrpc.StoreImplBase {
    * small and bounded.
    */
   public StoreGrpcService(StoreApi store, Executor seriesExecutor) {
+    this(store, seriesExecutor, TRIAL_NANOS);
+  }
+
+  private StoreGrpcService(StoreApi store, Executor seriesExecutor, long trialNanos) {
     this.store = Objects.requireNonNull(store, "store");
     this.seriesExecutor = Objects.requireNonNull(seriesExecutor, "seriesExecutor");
+    this.trialNanos = trialNanos;
   }
 
   @Override
@@ -76,12 +111,59 @@ public final class StoreGrpcService extends StoreGrpc.StoreImplBase {
     FramingSink sink = new FramingSink(observer, req.responseBatchSize());
     observer.setOnReadyHandler(sink::wake);
     observer.setOnCancelHandler(sink::cancel);
+    // `running` drops before a call's last frame goes out: a client sending its next call once it
+    // sees the end must find this one no longer running.
+    if (store.seriesStartsQuickly(req) && running.compareAndSet(0, 1) && tryHere(req, observer)) {
+      return;
+    }
+    running.incrementAndGet();
     try {
-      seriesExecutor.execute(Context.current().wrap(() -> sink.run(store, req)));
+      seriesExecutor.execute(Context.current().wrap(() -> sink.run(store, req, running::decrementAndGet)));
     } catch (RejectedExecutionException e) {
+      running.decrementAndGet();
       observer.onError(GrpcStatuses.toStatus(
               StoreApiException.unavailable("start series call: the executor rejected it", e))
           .asRuntimeException());
+    }
+  }
+
+  /**
+   * Runs the call on this thread within the trial budget, having counted it in {@link #running},
+   * which it decrements before answering. Returns true when the call was answered (all frames
+   * sent and completed, or failed with the store's error); false when the store went past the
+   * budget, with nothing sent.
+   */
+  private boolean tryHere(SeriesRequest req,
+      ServerCallStreamObserver<dev.hypnos.proto.thanos.store.SeriesResponse> observer) {
+    FramingSink trial = FramingSink.trial(req.responseBatchSize(), trialNanos);
+    try {
+      store.series(req, trial);
+      trial.flush();
+    } catch (TrialExceeded e) {
+      running.decrementAndGet();
+      return false;
+    } catch (Throwable t) {
+      running.decrementAndGet();
+      observer.onError(GrpcStatuses.toStatus(t).asRuntimeException());
+      if (t instanceof Error err) {
+        throw err;
+      }
+      return true;
+    }
+    running.decrementAndGet();
+    for (dev.hypnos.proto.thanos.store.SeriesResponse frame : trial.held()) {
+      observer.onNext(frame);
+    }
+    observer.onCompleted();
+    return true;
+  }
+
+  /** Thrown by a trial sink whose call went past the budget; carries no stack trace. */
+  private static final class TrialExceeded extends RuntimeException {
+    private static final TrialExceeded INSTANCE = new TrialExceeded();
+
+    private TrialExceeded() {
+      super("series call went past the budget of a call answered on the receiving thread", null, false, false);
     }
   }
 
@@ -139,8 +221,14 @@ public final class StoreGrpcService extends StoreGrpc.StoreImplBase {
     /** Upper bound of one wait, in case a readiness signal is ever missed. */
     private static final long MAX_WAIT_MILLIS = 1_000;
 
-    private final ServerCallStreamObserver<dev.hypnos.proto.thanos.store.SeriesResponse> observer;
+    private final @Nullable ServerCallStreamObserver<dev.hypnos.proto.thanos.store.SeriesResponse> observer;
     private final int batchSize;
+    // Trial mode (observer null): frames are held here within the budget instead of being sent.
+    private final @Nullable List<dev.hypnos.proto.thanos.store.SeriesResponse> held;
+    private long trialStart;
+    private long trialNanos;
+    private int trialSeries;
+    private long trialBytes;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition readyOrCancelled = lock.newCondition();
     private volatile boolean cancelled;
@@ -149,13 +237,40 @@ public final class StoreGrpcService extends StoreGrpc.StoreImplBase {
     FramingSink(ServerCallStreamObserver<dev.hypnos.proto.thanos.store.SeriesResponse> observer, int batchSize) {
       this.observer = observer;
       this.batchSize = batchSize;
+      this.held = null;
     }
 
-    void run(StoreApi store, SeriesRequest request) {
+    private FramingSink(int batchSize, long trialNanos) {
+      this.observer = null;
+      this.batchSize = batchSize;
+      this.held = new ArrayList<>();
+      this.trialNanos = trialNanos;
+      this.trialStart = System.nanoTime();
+    }
+
+    /** A sink that holds its frames, throwing {@link TrialExceeded} once past the trial budget. */
+    static FramingSink trial(int batchSize, long trialNanos) {
+      return new FramingSink(batchSize, trialNanos);
+    }
+
+    List<dev.hypnos.proto.thanos.store.SeriesResponse> held() {
+      return Objects.requireNonNull(held, "held frames of a trial sink");
+    }
+
+    private void checkTrialBudget() {
+      if (++trialSeries > TRIAL_SERIES || trialBytes > TRIAL_BYTES || System.nanoTime() - trialStart > trialNanos) {
+        throw TrialExceeded.INSTANCE;
+      }
+    }
+
+    /** Runs the call; {@code ending} runs once, just before the call's end is sent. */
+    void run(StoreApi store, SeriesRequest request, Runnable ending) {
+      var observer = Objects.requireNonNull(this.observer, "observer of a sending sink");
       try {
         store.series(request, this);
         flush();
       } catch (Throwable t) {
+        ending.run();
         if (!cancelled) {
           observer.onError(GrpcStatuses.toStatus(t).asRuntimeException());
         }
@@ -164,6 +279,7 @@ public final class StoreGrpcService extends StoreGrpc.StoreImplBase {
         }
         return;
       }
+      ending.run();
       if (!cancelled) {
         observer.onCompleted();
       }
@@ -174,6 +290,9 @@ public final class StoreGrpcService extends StoreGrpc.StoreImplBase {
       checkNotCancelled();
       switch (response) {
         case SeriesResponse.SeriesItem s -> {
+          if (held != null) {
+            checkTrialBudget();
+          }
           if (batchSize <= 1) {
             emit(dev.hypnos.proto.thanos.store.SeriesResponse.newBuilder()
                 .setSeries(ProtoConverters.toProto(s.series()))
@@ -196,7 +315,7 @@ public final class StoreGrpcService extends StoreGrpc.StoreImplBase {
       }
     }
 
-    private void flush() {
+    void flush() {
       if (batch.getSeriesCount() > 0) {
         var frame = dev.hypnos.proto.thanos.store.SeriesResponse.newBuilder().setBatch(batch.build()).build();
         batch.clear();
@@ -205,11 +324,18 @@ public final class StoreGrpcService extends StoreGrpc.StoreImplBase {
     }
 
     private void emit(dev.hypnos.proto.thanos.store.SeriesResponse frame) {
-      awaitReady();
+      List<dev.hypnos.proto.thanos.store.SeriesResponse> h = held;
+      if (h != null) {
+        h.add(frame);
+        trialBytes += frame.getSerializedSize();
+        return;
+      }
+      var observer = Objects.requireNonNull(this.observer, "observer of a sending sink");
+      awaitReady(observer);
       observer.onNext(frame);
     }
 
-    private void awaitReady() {
+    private void awaitReady(ServerCallStreamObserver<dev.hypnos.proto.thanos.store.SeriesResponse> observer) {
       if (observer.isReady()) {
         checkNotCancelled();
         return;

@@ -14,6 +14,7 @@ final class ScriptedStore implements StoreApi {
   private final Script script;
   private final RuntimeException labelFailure;
   final AtomicInteger seriesCalls = new AtomicInteger();
+  private volatile boolean local;
 
   ScriptedStore(Script script) {
     this(script, null);
@@ -22,6 +23,17 @@ final class ScriptedStore implements StoreApi {
   ScriptedStore(Script script, RuntimeException labelFailure) {
     this.script = script;
     this.labelFailure = labelFailure;
+  }
+
+  /** Makes the store say its calls start quickly ({@link StoreApi#seriesStartsQuickly}). */
+  ScriptedStore local() {
+    local = true;
+    return this;
+  }
+
+  @Override
+  public boolean seriesStartsQuickly(SeriesRequest request) {
+    return local;
   }
 
   @Override

@@ -51,18 +51,23 @@ class StoreGrpcServiceTest {
   }
 
   private ManagedChannel serve(StoreApi store, Transport transport) throws IOException {
+    // No time budget for tried calls: a cold JVM's first call may take longer than any budget.
+    return serve(new StoreGrpcService(store, Long.MAX_VALUE), store, transport);
+  }
+
+  private ManagedChannel serve(StoreGrpcService service, StoreApi store, Transport transport) throws IOException {
     Server server;
     ManagedChannel channel;
     if (transport == Transport.IN_PROCESS) {
       String name = InProcessServerBuilder.generateName();
       server = InProcessServerBuilder.forName(name)
-          .addService(new StoreGrpcService(store))
+          .addService(service)
           .addService(InfoGrpcService.forStore(store))
           .build()
           .start();
       channel = InProcessChannelBuilder.forName(name).build();
     } else {
-      server = GrpcServers.start("127.0.0.1:0", List.of(new StoreGrpcService(store), InfoGrpcService.forStore(store)));
+      server = GrpcServers.start("127.0.0.1:0", List.of(service, InfoGrpcService.forStore(store)));
       channel = GrpcServers.plaintextChannel("127.0.0.1", server.getPort());
     }
     cleanup.add(() -> {
@@ -229,6 +234,121 @@ class StoreGrpcServiceTest {
       Thread.sleep(20);
     }
     assertThat(overran.get() || stable >= 5).as("producer blocked or overran within 30 s").isTrue();
+  }
+
+  private static List<Labels> seriesLabels(List<dev.hypnos.proto.thanos.store.SeriesResponse> frames) {
+    List<Labels> got = new ArrayList<>();
+    for (var f : frames) {
+      for (SeriesResponse r : ProtoConverters.toSeriesResponses(f)) {
+        if (r instanceof SeriesResponse.SeriesItem s) {
+          got.add(s.series().labels());
+        }
+      }
+    }
+    return got;
+  }
+
+  /** A store reading locally: small calls are answered on the receiving thread, large ones re-run on a call thread. */
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void aLocalStoreAnswersSmallCallsWithoutAHandOffAndReRunsLargeOnes(Transport transport) throws Exception {
+    List<String> threads = java.util.Collections.synchronizedList(new ArrayList<>());
+    ScriptedStore store = new ScriptedStore((req, sink) -> {
+      threads.add(Thread.currentThread().getName());
+      int n = req.matchers().get(0).value().equals("small") ? 10 : StoreGrpcService.TRIAL_SERIES + 50;
+      sink.warning("first");
+      for (int i = 0; i < n; i++) {
+        sink.series(series(i));
+      }
+    }).local();
+    ManagedChannel ch = serve(store, transport);
+    for (int batch : new int[] {1, 16}) {
+      threads.clear();
+      var small = frames(ch, SeriesRequest.builder(0, 1000, List.of(Matcher.eq("__name__", "small")))
+          .responseBatchSize(batch).build());
+      assertThat(seriesLabels(small)).containsExactlyElementsOf(
+          java.util.stream.IntStream.range(0, 10).mapToObj(i -> series(i).labels()).toList());
+      assertThat(small.get(0).getWarning()).isEqualTo("first");
+      assertThat(threads).hasSize(1);
+      assertThat(threads.get(0)).doesNotContain("store-api-call");
+
+      threads.clear();
+      int n = StoreGrpcService.TRIAL_SERIES + 50;
+      var large = frames(ch, SeriesRequest.builder(0, 1000, List.of(Matcher.eq("__name__", "large")))
+          .responseBatchSize(batch).build());
+      assertThat(seriesLabels(large)).as("every series once, in order, although the store ran twice")
+          .containsExactlyElementsOf(java.util.stream.IntStream.range(0, n).mapToObj(i -> series(i).labels()).toList());
+      assertThat(large.stream().filter(f -> f.hasWarning()).count()).isEqualTo(1);
+      assertThat(threads).hasSize(2);
+      assertThat(threads.get(1)).contains("store-api-call");
+    }
+  }
+
+  @Test
+  void aTriedCallSlowerThanTheTimeBudgetRunsAgainOnACallThread() throws Exception {
+    List<String> threads = java.util.Collections.synchronizedList(new ArrayList<>());
+    ScriptedStore store = new ScriptedStore((req, sink) -> {
+      threads.add(Thread.currentThread().getName());
+      sink.series(series(0));
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      sink.series(series(1));
+    }).local();
+    ManagedChannel ch = serve(new StoreGrpcService(store, TimeUnit.MILLISECONDS.toNanos(5)), store, Transport.NETTY);
+    assertThat(seriesLabels(frames(ch, ANY))).containsExactly(series(0).labels(), series(1).labels());
+    assertThat(threads).hasSize(2);
+    assertThat(threads.get(0)).doesNotContain("store-api-call");
+    assertThat(threads.get(1)).contains("store-api-call");
+  }
+
+  @Test
+  void aLocalStoreTriesOneCallAtATimeAndReportsErrorsOfTriedCalls() throws Exception {
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    CompletableFuture<String> blockedOn = new CompletableFuture<>();
+    List<String> threads = java.util.Collections.synchronizedList(new ArrayList<>());
+    ScriptedStore store = new ScriptedStore((req, sink) -> {
+      String what = req.matchers().get(0).value();
+      if (what.equals("fail")) {
+        sink.series(series(0));
+        throw new IOException("read chunk 7 of block 01ABC: unexpected end of object");
+      }
+      if (what.equals("block")) {
+        if (!Thread.currentThread().getName().contains("store-api-call")) {
+          // Tried on the transport thread: go past the budget, so that the call runs again on a
+          // call thread and blocks there.
+          for (int i = 0; i <= StoreGrpcService.TRIAL_SERIES; i++) {
+            sink.series(series(i));
+          }
+        }
+        blockedOn.complete(Thread.currentThread().getName());
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      threads.add(Thread.currentThread().getName());
+      sink.series(series(1));
+    }).local();
+    ManagedChannel ch = serve(store, Transport.NETTY);
+    assertThatThrownBy(() -> frames(ch, SeriesRequest.builder(0, 1000, List.of(Matcher.eq("__name__", "fail"))).build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INTERNAL);
+          assertThat(e.getStatus().getDescription()).contains("block 01ABC");
+        });
+    CompletableFuture<List<dev.hypnos.proto.thanos.store.SeriesResponse>> blocked = CompletableFuture.supplyAsync(
+        () -> frames(ch, SeriesRequest.builder(0, 1000, List.of(Matcher.eq("__name__", "block"))).build()));
+    assertThat(blockedOn.get(30, TimeUnit.SECONDS)).contains("store-api-call");
+    var meanwhile = frames(ch, SeriesRequest.builder(0, 1000, List.of(Matcher.eq("__name__", "other"))).build());
+    assertThat(seriesLabels(meanwhile)).containsExactly(series(1).labels());
+    assertThat(threads).as("a call while another runs goes to a call thread").hasSize(1);
+    assertThat(threads.get(0)).contains("store-api-call");
+    release.countDown();
+    assertThat(seriesLabels(blocked.get(30, TimeUnit.SECONDS))).as("the tried run's frames were dropped")
+        .containsExactly(series(1).labels());
   }
 
   @Test

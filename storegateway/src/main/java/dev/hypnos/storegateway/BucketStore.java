@@ -4,6 +4,7 @@ import dev.hypnos.core.block.BlockId;
 import dev.hypnos.core.block.BlockMeta;
 import dev.hypnos.core.index.CorruptBlockException;
 import dev.hypnos.core.labels.Labels;
+import dev.hypnos.core.labels.MatchType;
 import dev.hypnos.core.labels.Matcher;
 import dev.hypnos.core.objstore.Bucket;
 import dev.hypnos.core.util.IoUtil;
@@ -376,6 +377,24 @@ public final class BucketStore implements StoreApi, Closeable {
     if (first != null) {
       throw first;
     }
+  }
+
+  /**
+   * True from a local bucket (a directory, memory: see {@link Bucket#local()}) when every matcher
+   * is an equality or inequality: a regex matcher may scan many label values and postings lists
+   * before the first series.
+   */
+  @Override
+  public boolean seriesStartsQuickly(SeriesRequest request) {
+    if (!bucket.local()) {
+      return false;
+    }
+    for (Matcher m : request.matchers()) {
+      if (m.type() == MatchType.RE || m.type() == MatchType.NRE) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override
