@@ -3,8 +3,12 @@ package dev.hypnos.core.objstore;
 import dev.hypnos.core.labels.Labels;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
@@ -16,7 +20,11 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -34,18 +42,71 @@ import org.jspecify.annotations.Nullable;
  * and renames it over the target atomically, so readers never see a partial object. Listings skip
  * such temporary files.
  *
+ * <p>Range reads of immutable block files ({@code <ULID>/index} and {@code <ULID>/chunks/<digits>},
+ * also below a prefix) go through a bounded cache of open read-only {@link FileChannel}s (at most
+ * {@value #DEFAULT_MAX_OPEN_CHANNELS} by default, least recently used closed first): once a file
+ * is open, a read costs one positional read ({@code pread}) per call, with no key resolution, stat
+ * or open. Streams over a cached channel do not close it; a channel evicted while streams read it
+ * is closed when the last of them is closed. Every other key ({@code meta.json}, mark files, ...)
+ * may be rewritten and is opened afresh on each read. An upload or delete through this bucket
+ * evicts the key's channel (a delete also evicts every key below it, as below a directory), and
+ * {@link #close} closes all of them; later reads open the file again. A cached file deleted or
+ * replaced by another process stays readable with its old contents through the open channel (the
+ * inode lives while it is open) until the channel is evicted: acceptable for block files, which
+ * never change while they exist (a rewritten block gets a new ULID), and which the store gateway
+ * stops reading at its next sync once their block is gone.
+ *
+ * <p>The JDK closes a {@link FileChannel} when a thread is interrupted inside a read of it. A read
+ * on a thread already interrupted fails with {@link InterruptedIOException} without touching the
+ * channel; a read that finds its cached channel closed by someone else (another thread's
+ * interrupt, an eviction) opens the file again, replaces the cache entry and retries once.
+ *
  * <p>Concurrency: thread-safe; concurrent uploads of one key leave one of the uploaded contents.
  * Symbolic links are followed.
  */
 public final class FilesystemBucket implements Bucket {
   static final String TEMP_PREFIX = ".hypnos-upload-";
   private static final int COPY_BUFFER = 64 * 1024;
+  /** Open channels of immutable block files kept at most by default. */
+  public static final int DEFAULT_MAX_OPEN_CHANNELS = 256;
+  private static final int ULID_LENGTH = 26;
 
   private final Path root;
   private final String name;
+  private final int maxOpenChannels;
+
+  /** Guards {@link #channels}, {@link #generation}, {@link #closed} and every entry's state. */
+  private final Object lock = new Object();
+
+  /** Open channels of immutable objects by key, in access order (eldest first). */
+  private final LinkedHashMap<String, CachedChannel> channels = new LinkedHashMap<>(64, 0.75f, true);
+
+  /**
+   * Bumped by every invalidation (upload, delete, close): a channel opened before a bump may show
+   * the replaced file, so it is used for the one read that opened it and not cached.
+   */
+  private long generation;
+
+  private boolean closed;
+
+  /** Channels opened for the cache and not closed yet (in the cache or still read after eviction). */
+  private int openChannels;
 
   /** Opens a bucket rooted at {@code root}; the directory is created if missing. */
   public FilesystemBucket(Path root) throws IOException {
+    this(root, DEFAULT_MAX_OPEN_CHANNELS);
+  }
+
+  /**
+   * Opens a bucket rooted at {@code root} that keeps at most {@code maxOpenChannels} block files
+   * open for range reads (0 opens every file per read).
+   */
+  public FilesystemBucket(Path root, int maxOpenChannels) throws IOException {
+    if (maxOpenChannels < 0) {
+      throw new IllegalArgumentException(
+          "open filesystem bucket " + root + ": maxOpenChannels " + maxOpenChannels + " < 0");
+    }
+    this.maxOpenChannels = maxOpenChannels;
     this.root = root.toAbsolutePath().normalize();
     this.name = "fs:" + this.root;
     try {
@@ -121,6 +182,22 @@ public final class FilesystemBucket implements Bucket {
   @Override
   public InputStream getRange(String key, long offset, long length) throws IOException {
     ObjectKeys.requireRange(name, key, offset, length);
+    CachedChannel entry = acquire(key);
+    if (entry == null) {
+      if (maxOpenChannels == 0 || !immutable(key)) {
+        return openUncached(key, offset, length);
+      }
+      entry = openCached(key, objectPath(key));
+    }
+    if (offset >= entry.size || length == 0) {
+      release(entry);
+      return InputStream.nullInputStream();
+    }
+    return new ChannelRangeStream(entry, offset, Math.min(length, entry.size - offset));
+  }
+
+  /** Opens the file for one read, as every read of a mutable object does. */
+  private InputStream openUncached(String key, long offset, long length) throws IOException {
     Path path = objectPath(key);
     FileChannel channel;
     try {
@@ -147,6 +224,249 @@ public final class FilesystemBucket implements Bucket {
     } catch (IOException e) {
       channel.close();
       throw new IOException("read object " + key + " in bucket " + name + ": " + e, e);
+    }
+  }
+
+  /**
+   * Whether {@code key} names a file that never changes while it exists: {@code <ULID>/index} or
+   * {@code <ULID>/chunks/<digits>}, the ULID directory at the start of the key or after a {@code /}.
+   */
+  static boolean immutable(String key) {
+    int n = key.length();
+    int ulidEnd;
+    if (key.endsWith("/index")) {
+      ulidEnd = n - "/index".length();
+    } else {
+      int slash = key.lastIndexOf('/');
+      if (slash < 0 || slash == n - 1) {
+        return false;
+      }
+      for (int i = slash + 1; i < n; i++) {
+        char c = key.charAt(i);
+        if (c < '0' || c > '9') {
+          return false;
+        }
+      }
+      if (!key.startsWith("/chunks", slash - "/chunks".length())) {
+        return false;
+      }
+      ulidEnd = slash - "/chunks".length();
+    }
+    int ulidStart = ulidEnd - ULID_LENGTH;
+    if (ulidStart < 0 || (ulidStart > 0 && key.charAt(ulidStart - 1) != '/')) {
+      return false;
+    }
+    for (int i = ulidStart; i < ulidEnd; i++) {
+      if (!crockford(key.charAt(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** A digit or upper-case letter of Crockford's base32 (no I, L, O, U). */
+  private static boolean crockford(char c) {
+    return (c >= '0' && c <= '9')
+        || (c >= 'A' && c <= 'Z' && c != 'I' && c != 'L' && c != 'O' && c != 'U');
+  }
+
+  /** The cached channel of {@code key}, referenced once more, or null. */
+  private @Nullable CachedChannel acquire(String key) {
+    synchronized (lock) {
+      CachedChannel entry = channels.get(key);
+      if (entry != null) {
+        entry.refs++;
+      }
+      return entry;
+    }
+  }
+
+  /** Drops one reference; closes the channel when it was the last one of an evicted entry. */
+  private void release(CachedChannel entry) {
+    boolean close;
+    synchronized (lock) {
+      entry.refs--;
+      close = entry.refs == 0 && entry.evicted && markClosed(entry);
+    }
+    if (close) {
+      closeQuietly(entry.channel);
+    }
+  }
+
+  /** Under {@link #lock}: true the first time an entry's channel is to be closed. */
+  private boolean markClosed(CachedChannel entry) {
+    if (entry.closed) {
+      return false;
+    }
+    entry.closed = true;
+    openChannels--;
+    return true;
+  }
+
+  /** Under {@link #lock}: removes {@code entry} from the map's view; true when it is to be closed now. */
+  private boolean evictLocked(CachedChannel entry) {
+    entry.evicted = true;
+    return entry.refs == 0 && markClosed(entry);
+  }
+
+  private static void closeQuietly(FileChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException e) {
+      // a read-only channel has nothing to flush; the descriptor is released either way
+    }
+  }
+
+  /**
+   * Opens the file of an immutable object and returns it referenced once: cached unless another
+   * thread cached the key meanwhile (then that entry is used and this channel closed) or the key
+   * was invalidated since the open began (then the entry is private to the caller and closed when
+   * its stream is).
+   */
+  private CachedChannel openCached(String key, Path path) throws IOException {
+    long openedAt;
+    synchronized (lock) {
+      openedAt = generation;
+    }
+    FileChannel channel = openChannel(key, path);
+    long size;
+    try {
+      size = channel.size();
+    } catch (IOException e) {
+      closeQuietly(channel);
+      throw new IOException("read object " + key + " in bucket " + name + ": " + e, e);
+    }
+    CachedChannel fresh = new CachedChannel(key, path, channel, size);
+    CachedChannel result;
+    List<CachedChannel> toClose = new ArrayList<>(2);
+    synchronized (lock) {
+      openChannels++;
+      CachedChannel existing = channels.get(key);
+      if (existing != null) {
+        existing.refs++;
+        result = existing;
+        fresh.evicted = true;
+        markClosed(fresh);
+        toClose.add(fresh);
+      } else {
+        fresh.refs = 1;
+        result = fresh;
+        if (closed || generation != openedAt) {
+          fresh.evicted = true;
+        } else {
+          channels.put(key, fresh);
+          Iterator<CachedChannel> eldest = channels.values().iterator();
+          while (channels.size() > maxOpenChannels && eldest.hasNext()) {
+            CachedChannel victim = eldest.next();
+            eldest.remove();
+            if (evictLocked(victim)) {
+              toClose.add(victim);
+            }
+          }
+        }
+      }
+    }
+    for (CachedChannel c : toClose) {
+      closeQuietly(c.channel);
+    }
+    return result;
+  }
+
+  /** Opens the file of {@code key} for reading; a missing file or a directory is not found. */
+  private FileChannel openChannel(String key, Path path) throws IOException {
+    try {
+      if (Files.isDirectory(path)) {
+        throw new ObjectNotFoundException(name, key);
+      }
+      return FileChannel.open(path, StandardOpenOption.READ);
+    } catch (NoSuchFileException | NotDirectoryException e) {
+      throw new ObjectNotFoundException(name, key);
+    } catch (ObjectNotFoundException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new IOException("open object " + key + " in bucket " + name + ": " + e, e);
+    }
+  }
+
+  /**
+   * Replaces {@code stale}, found closed by a reader that holds a reference to it, with a freshly
+   * opened channel of the same file (or the entry another thread put in its place), referenced
+   * once; the reference to {@code stale} is dropped.
+   */
+  private CachedChannel reopen(CachedChannel stale) throws IOException {
+    boolean close = false;
+    synchronized (lock) {
+      if (channels.get(stale.key) == stale) {
+        channels.remove(stale.key);
+        stale.evicted = true;
+      }
+      stale.refs--;
+      if (stale.refs == 0 && stale.evicted) {
+        close = markClosed(stale);
+      }
+    }
+    if (close) {
+      closeQuietly(stale.channel);
+    }
+    CachedChannel entry = acquire(stale.key);
+    return entry != null ? entry : openCached(stale.key, stale.path);
+  }
+
+  /**
+   * Evicts the channel of {@code key} and of every key below it (as below a directory), and makes
+   * channels opened before now uncacheable. Called after the file system changed.
+   */
+  private void invalidate(String key) {
+    List<CachedChannel> toClose = new ArrayList<>(1);
+    synchronized (lock) {
+      generation++;
+      if (channels.isEmpty()) {
+        return;
+      }
+      String below = key.endsWith("/") ? key : key + "/";
+      Iterator<Map.Entry<String, CachedChannel>> it = channels.entrySet().iterator();
+      while (it.hasNext()) {
+        Map.Entry<String, CachedChannel> e = it.next();
+        if (e.getKey().equals(key) || e.getKey().startsWith(below)) {
+          it.remove();
+          if (evictLocked(e.getValue())) {
+            toClose.add(e.getValue());
+          }
+        }
+      }
+    }
+    for (CachedChannel c : toClose) {
+      closeQuietly(c.channel);
+    }
+  }
+
+  /** Channels opened for range reads and not closed yet (tests). */
+  int openChannelCount() {
+    synchronized (lock) {
+      return openChannels;
+    }
+  }
+
+  /**
+   * Closes the cached channel of {@code key} without telling the cache, as the JDK does when a
+   * thread reading it is interrupted (tests); false if the key has none.
+   */
+  boolean closeChannelUnderneath(String key) throws IOException {
+    CachedChannel entry;
+    synchronized (lock) {
+      entry = channels.get(key);
+    }
+    if (entry == null) {
+      return false;
+    }
+    entry.channel.close();
+    return true;
+  }
+
+  /** Keys with a cached channel, eldest first (tests). */
+  List<String> cachedKeys() {
+    synchronized (lock) {
+      return List.copyOf(channels.keySet());
     }
   }
 
@@ -275,6 +595,7 @@ public final class FilesystemBucket implements Bucket {
         throw new IOException("upload object " + key + " to bucket " + name + ": " + e, e);
       }
       moved = true;
+      invalidate(key);
     } finally {
       if (!moved) {
         Files.deleteIfExists(temp);
@@ -338,6 +659,9 @@ public final class FilesystemBucket implements Bucket {
       throw e;
     } catch (IOException e) {
       throw new IOException("delete object " + key + " in bucket " + name + ": " + e, e);
+    } finally {
+      // Also when the key is a directory or the file was gone: what lies below may be cached.
+      invalidate(key);
     }
     removeEmptyParents(path.getParent());
   }
@@ -357,12 +681,183 @@ public final class FilesystemBucket implements Bucket {
     }
   }
 
+  /**
+   * Closes every cached channel, also those streams still read (their next read opens the file
+   * again, uncached). Later reads open the file each time, as reads of mutable objects do.
+   */
   @Override
-  public void close() {}
+  public void close() {
+    List<CachedChannel> toClose;
+    synchronized (lock) {
+      closed = true;
+      generation++;
+      toClose = new ArrayList<>(channels.values());
+      channels.clear();
+      for (CachedChannel c : toClose) {
+        c.evicted = true;
+      }
+      toClose.removeIf(c -> !markClosed(c));
+    }
+    for (CachedChannel c : toClose) {
+      closeQuietly(c.channel);
+    }
+  }
 
   @Override
   public String toString() {
     return name;
+  }
+
+  /**
+   * An open channel of an immutable object, with the size it had when opened. State fields are
+   * guarded by the bucket's lock.
+   */
+  private static final class CachedChannel {
+    final String key;
+    final Path path;
+    final FileChannel channel;
+    final long size;
+    /** Open streams reading the channel. */
+    int refs;
+    /** Out of the cache (or never in it): closed when the last stream is. */
+    boolean evicted;
+    /** Closed by the bucket (it counts in {@link #openChannels} until then). */
+    boolean closed;
+
+    CachedChannel(String key, Path path, FileChannel channel, long size) {
+      this.key = key;
+      this.path = path;
+      this.channel = channel;
+      this.size = size;
+    }
+  }
+
+  /**
+   * Reads {@code remaining} bytes from {@code position} of a cached channel with positional reads,
+   * straight into the caller's array; closing it drops its reference to the channel.
+   */
+  private final class ChannelRangeStream extends InputStream {
+    private CachedChannel entry;
+    private long position;
+    private long remaining;
+    private boolean released;
+    private byte @Nullable [] one;
+
+    ChannelRangeStream(CachedChannel entry, long position, long remaining) {
+      this.entry = entry;
+      this.position = position;
+      this.remaining = remaining;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] b = one;
+      if (b == null) {
+        b = one = new byte[1];
+      }
+      return read(b, 0, 1) == 1 ? b[0] & 0xFF : -1;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      Objects.checkFromIndexSize(off, len, b.length);
+      if (released) {
+        throw new IOException("read object " + entry.key + " in bucket " + name + ": stream closed");
+      }
+      if (len == 0) {
+        return 0;
+      }
+      if (remaining <= 0) {
+        return -1;
+      }
+      int n = readAt(ByteBuffer.wrap(b, off, (int) Math.min(len, remaining)));
+      if (n < 0) {
+        remaining = 0; // the file is shorter than when it was opened
+        return -1;
+      }
+      position += n;
+      remaining -= n;
+      return n;
+    }
+
+    /** One positional read; reopens the file once if its channel was closed by someone else. */
+    private int readAt(ByteBuffer dst) throws IOException {
+      if (Thread.currentThread().isInterrupted()) {
+        // A read on an interrupted thread would close the channel that other readers share.
+        throw interrupted(null);
+      }
+      int start = dst.position();
+      try {
+        return entry.channel.read(dst, position);
+      } catch (ClosedByInterruptException e) {
+        throw interrupted(e);
+      } catch (ClosedChannelException e) {
+        if (Thread.currentThread().isInterrupted()) {
+          throw interrupted(e);
+        }
+      } catch (IOException e) {
+        throw new IOException(
+            "read object " + entry.key + " in bucket " + name + " at " + position + ": " + e, e);
+      }
+      try {
+        entry = reopen(entry);
+      } catch (IOException e) {
+        released = true; // reopen dropped the stream's reference to the stale channel
+        throw e;
+      }
+      dst.position(start);
+      try {
+        return entry.channel.read(dst, position);
+      } catch (ClosedByInterruptException e) {
+        throw interrupted(e);
+      } catch (IOException e) {
+        if (e instanceof ClosedChannelException && Thread.currentThread().isInterrupted()) {
+          throw interrupted(e);
+        }
+        throw new IOException(
+            "read object "
+                + entry.key
+                + " in bucket "
+                + name
+                + " at "
+                + position
+                + " (after opening it again): "
+                + e,
+            e);
+      }
+    }
+
+    private InterruptedIOException interrupted(@Nullable IOException cause) {
+      Thread.currentThread().interrupt();
+      InterruptedIOException e =
+          new InterruptedIOException(
+              "read object " + entry.key + " in bucket " + name + " at " + position + ": interrupted");
+      if (cause != null) {
+        e.initCause(cause);
+      }
+      return e;
+    }
+
+    @Override
+    public long skip(long n) {
+      long skipped = Math.max(0, Math.min(n, remaining));
+      position += skipped;
+      remaining -= skipped;
+      return skipped;
+    }
+
+    @Override
+    public int available() {
+      return released ? 0 : (int) Math.min(remaining, Integer.MAX_VALUE);
+    }
+
+    @Override
+    public void close() {
+      if (!released) {
+        released = true;
+        release(entry);
+      }
+    }
   }
 
   /** Reads at most {@code remaining} bytes from {@code in}. */
