@@ -1,6 +1,9 @@
 package dev.hypnos.promql.engine;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.math.BigInteger;
+import java.nio.ByteOrder;
 
 /**
  * The shortest decimal that rounds back to a normal {@code double}, with the digits {@link
@@ -39,8 +42,6 @@ final class ShortestDecimal {
   private static final long[] G_LOW = new long[K_MAX - K_MIN + 1];
   /** {@code 10^i}, {@code i <= 18}. */
   private static final long[] POW10 = new long[19];
-  /** "00", "01", ..., "99" as ASCII. */
-  private static final byte[] DIGIT_PAIRS = new byte[200];
 
   static {
     BigInteger[] pow10 = new BigInteger[400];
@@ -72,10 +73,6 @@ final class ShortestDecimal {
     POW10[0] = 1;
     for (int i = 1; i < POW10.length; i++) {
       POW10[i] = POW10[i - 1] * 10;
-    }
-    for (int i = 0; i < 100; i++) {
-      DIGIT_PAIRS[2 * i] = (byte) ('0' + i / 10);
-      DIGIT_PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
     }
   }
 
@@ -199,54 +196,105 @@ final class ShortestDecimal {
   }
 
   /**
-   * Writes {@code f * 10^e} ({@code 0 < f < 10^18}) in positional notation without trailing zeros
-   * after the point (and without the point when nothing follows it).
+   * Writes {@code f * 10^e} ({@code 0 < f < 10^17}) in positional notation without trailing zeros
+   * after the point (and without the point when nothing follows it). Like {@link #writeF} it may
+   * write (and overwrite) past the returned offset, but not past the room {@link #writeF} asks for.
    */
   static int writePlain(byte[] dst, int off, long f, int e) {
-    if (f % 10 == 0) {
-      while (f % 100_000_000 == 0) {
-        f /= 100_000_000;
-        e += 8;
-      }
-      if (f % 10_000 == 0) {
-        f /= 10_000;
-        e += 4;
-      }
-      if (f % 100 == 0) {
-        f /= 100;
-        e += 2;
-      }
-      if (f % 10 == 0) {
-        f /= 10;
-        e += 1;
-      }
-    }
     int n = digitCount(f);
     int point = n + e;
+    // Seventeen digits as one byte and two times eight ASCII bytes.
+    long full = f * POW10[17 - n];
+    // the two divisions side by side rather than one after the other
+    long first = full / 10_000_000_000_000_000L;
+    long upper = full / 100_000_000;
+    long a = ascii8((int) (upper - first * 100_000_000));
+    long b = ascii8((int) (full - upper * 100_000_000));
+    byte d0 = (byte) ('0' + first);
+    // Significant digits: seventeen less the trailing zeros, the high bytes that are '0'.
+    long bz = b - ZEROS;
+    long az = a - ZEROS;
+    int sig = bz != 0 ? 17 - (Long.numberOfLeadingZeros(bz) >>> 3)
+        : az != 0 ? 9 - (Long.numberOfLeadingZeros(az) >>> 3) : 1;
     if (point <= 0) {
-      dst[off++] = '0';
-      dst[off++] = '.';
-      for (int z = point; z < 0; z++) {
-        dst[off++] = '0';
-      }
-      writeDigits(dst, off + n, f);
-      return off + n;
+      dst[off] = '0';
+      dst[off + 1] = '.';
+      int at = off + 2 - point;
+      writeZeros(dst, off + 2, at);
+      dst[at] = d0;
+      LONGS.set(dst, at + 1, a);
+      LONGS.set(dst, at + 9, b);
+      return at + sig;
     }
-    if (point >= n) {
-      writeDigits(dst, off + n, f);
+    if (point >= sig) {
+      dst[off] = d0;
+      LONGS.set(dst, off + 1, a);
+      LONGS.set(dst, off + 9, b);
       int end = off + point;
-      for (int z = off + n; z < end; z++) {
-        dst[z] = '0';
-      }
+      writeZeros(dst, off + 17, end);
       return end;
     }
-    // Digits one place to the right, then the integer part moved left over the point's place.
-    writeDigits(dst, off + n + 1, f);
-    for (int z = 0; z < point; z++) {
-      dst[off + z] = dst[off + z + 1];
+    // Digits 0 .. point-1, '.', digits point .. 16: the byte at off, two words, the byte at off+17.
+    // Each word takes its bytes before the point from the digits as they are (a, b) and those
+    // after it from the digits one place to the right (shiftedA, shiftedB).
+    long shiftedA = (d0 & 0xff) | a << 8;
+    long shiftedB = a >>> 56 | b << 8;
+    long wordA;
+    long wordB;
+    if (point <= 8) {
+      wordA = withPoint(a, shiftedA, point - 1);
+      wordB = shiftedB;
+    } else {
+      wordA = a;
+      wordB = withPoint(b, shiftedB, point - 9);
     }
-    dst[off + point] = '.';
-    return off + n + 1;
+    dst[off] = d0;
+    LONGS.set(dst, off + 1, wordA);
+    LONGS.set(dst, off + 9, wordB);
+    dst[off + 17] = (byte) (b >>> 56);
+    return off + sig + 1;
+  }
+
+  /**
+   * {@code before}'s first {@code m} bytes ({@code m < 8}), a '.', then {@code after}'s bytes from
+   * {@code m + 1} on.
+   */
+  private static long withPoint(long before, long after, int m) {
+    long high = -1L << (m << 3);
+    return (before & ~high) | (long) '.' << (m << 3) | (after & high << 8);
+  }
+
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  /** Eight ASCII zeros as a little-endian long. */
+  private static final long ZEROS = 0x3030_3030_3030_3030L;
+
+  /** Writes '0' into {@code dst[from, to)}. */
+  private static void writeZeros(byte[] dst, int from, int to) {
+    int z = from;
+    for (; z + 8 <= to; z += 8) {
+      LONGS.set(dst, z, ZEROS);
+    }
+    for (; z < to; z++) {
+      dst[z] = '0';
+    }
+  }
+
+  /**
+   * The eight decimal digits of {@code 0 <= y < 10^8}, zero-padded, as ASCII bytes of a
+   * little-endian long (the first digit in the lowest byte). The two four-digit halves, then the
+   * four two-digit quarters, then the eight digits are split in parallel lanes of the long, each
+   * division by 100 or 10 done as a multiplication and a shift that is exact for the lane's range.
+   */
+  static long ascii8(int y) {
+    int hi = y / 10_000;
+    long x = hi | (long) (y - hi * 10_000) << 32;
+    // per 32-bit lane (< 10000): n / 100 == n * 5243 >>> 19
+    long hundreds = (x * 5243 >>> 19) & 0x0000_007F_0000_007FL;
+    x = hundreds | (x - hundreds * 100) << 16;
+    // per 16-bit lane (< 100): n / 10 == n * 103 >>> 10
+    long tens = (x * 103 >>> 10) & 0x000F_000F_000F_000FL;
+    x = tens | (x - tens * 10) << 8;
+    return x | ZEROS;
   }
 
   /** The number of decimal digits of {@code 0 < f < 10^18}. */
@@ -254,40 +302,5 @@ final class ShortestDecimal {
     // floor(log10(2^bits)) approximated by bits * 1233 / 4096, then one comparison
     int t = (64 - Long.numberOfLeadingZeros(f)) * 1233 >>> 12;
     return f >= POW10[t] ? t + 1 : t;
-  }
-
-  /** Writes {@code f}'s digits ({@code f > 0}) so that the last one is at {@code dst[end - 1]}. */
-  private static void writeDigits(byte[] dst, int end, long f) {
-    if (f > Integer.MAX_VALUE) {
-      long hi = f / 100_000_000;
-      int lo = (int) (f - hi * 100_000_000);
-      // the low eight digits, zero-padded
-      for (int j = 0; j < 4; j++) {
-        int q = lo / 100;
-        int r = (lo - q * 100) << 1;
-        dst[--end] = DIGIT_PAIRS[r + 1];
-        dst[--end] = DIGIT_PAIRS[r];
-        lo = q;
-      }
-      if (hi > Integer.MAX_VALUE) {
-        writeDigits(dst, end, hi);
-        return;
-      }
-      f = hi;
-    }
-    int x = (int) f;
-    while (x >= 100) {
-      int q = x / 100;
-      int r = (x - q * 100) << 1;
-      dst[--end] = DIGIT_PAIRS[r + 1];
-      dst[--end] = DIGIT_PAIRS[r];
-      x = q;
-    }
-    if (x >= 10) {
-      dst[--end] = DIGIT_PAIRS[(x << 1) + 1];
-      dst[end - 1] = DIGIT_PAIRS[x << 1];
-    } else {
-      dst[end - 1] = (byte) ('0' + x);
-    }
   }
 }

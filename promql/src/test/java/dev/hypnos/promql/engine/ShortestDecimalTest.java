@@ -12,8 +12,7 @@ import org.junit.jupiter.api.Test;
  * takes its digits from {@link Double#toString} and moves them out of scientific notation.
  */
 class ShortestDecimalTest {
-  private static final int OFF = 3;
-  private final byte[] buf = new byte[OFF + GoFloat.MAX_F_BYTES + 8];
+  private final byte[] buf = new byte[GoFloat.MAX_F_BYTES + 8];
   private final StringBuilder expected = new StringBuilder(400);
   private final StringBuilder scratch = new StringBuilder(400);
 
@@ -22,19 +21,34 @@ class ShortestDecimalTest {
     return Math.max(checkOne(v, context), checkOne(-v, context));
   }
 
+  /**
+   * Writes {@code v} at the offset that leaves exactly the room {@link GoFloat#writeF} asks for
+   * before the end of the buffer, so that a write past it throws.
+   */
   private int checkOne(double v, String context) {
     expected.setLength(0);
     GoFloat.appendF(expected, v, scratch);
-    buf[OFF - 1] = 'x';
-    int end = GoFloat.writeF(buf, OFF, v);
+    double a = Math.abs(v);
+    int room = GoFloat.MAX_F_BYTES;
+    if (a >= Double.MIN_NORMAL && Double.isFinite(v)) {
+      long f = ShortestDecimal.significand(v);
+      int log10 = ShortestDecimal.digitCount(f) - 1 + ShortestDecimal.exponent(v);
+      room = 19 + Math.abs(log10);
+    }
+    if (!(a < 1e-6 || a >= 1e21)) {
+      room = Math.min(room, GoFloat.MAX_F_BYTES_BELOW_1E21);
+    }
+    int off = buf.length - room;
+    buf[off - 1] = 'x';
+    int end = GoFloat.writeF(buf, off, v);
     int n = expected.length();
-    boolean same = end - OFF == n && buf[OFF - 1] == 'x';
+    boolean same = end - off == n && buf[off - 1] == 'x';
     for (int i = 0; same && i < n; i++) {
-      same = buf[OFF + i] == expected.charAt(i);
+      same = buf[off + i] == expected.charAt(i);
     }
     if (!same) {
       fail("writeF(%s) (bits %x, %s) wrote %s, appendF wrote %s", Double.toString(v), Double.doubleToRawLongBits(v),
-          context, new String(buf, OFF, Math.max(0, end - OFF), StandardCharsets.ISO_8859_1), expected);
+          context, new String(buf, off, Math.max(0, end - off), StandardCharsets.ISO_8859_1), expected);
     }
     return n;
   }
@@ -220,11 +234,38 @@ class ShortestDecimalTest {
     assertThat(plain(out, 1, -7)).isEqualTo("0.0000001");
     assertThat(plain(out, 12345, -2)).isEqualTo("123.45");
     assertThat(plain(out, 1234500, -4)).isEqualTo("123.45");
-    assertThat(plain(out, 100000000000000000L, -17)).isEqualTo("1");
+    assertThat(plain(out, 10000000000000000L, -16)).isEqualTo("1");
+    assertThat(plain(out, 10000000000000000L, -17)).isEqualTo("0.1");
+    assertThat(plain(out, 10000000000000000L, 4)).isEqualTo("100000000000000000000");
+    assertThat(plain(out, 7, 0)).isEqualTo("7");
+    assertThat(plain(out, 7, 30)).isEqualTo("7" + "0".repeat(30));
+    assertThat(plain(out, 7, -30)).isEqualTo("0." + "0".repeat(29) + "7");
+    // the point after every place of seventeen digits
+    for (int p = 1; p < 17; p++) {
+      String digits = "12345678901234567";
+      assertThat(plain(out, 12345678901234567L, p - 17)).isEqualTo(digits.substring(0, p) + "." + digits.substring(p));
+      assertThat(plain(out, 12345678901234560L, p - 17))
+          .isEqualTo(p == 16 ? "1234567890123456" : digits.substring(0, p) + "." + digits.substring(p, 16));
+    }
+    assertThat(plain(out, 1234567, -3)).isEqualTo("1234.567");
     assertThat(plain(out, 12, 3)).isEqualTo("12000");
     assertThat(plain(out, 12345678901234567L, -1)).isEqualTo("1234567890123456.7");
     assertThat(plain(out, 12345678901234567L, -17)).isEqualTo("0.12345678901234567");
     assertThat(plain(out, 99999999999999999L, 4)).isEqualTo("999999999999999990000");
+  }
+
+  @Test
+  void eightAsciiDigits() {
+    SplittableRandom random = new SplittableRandom(8);
+    byte[] out = new byte[8];
+    for (int i = 0; i < 200_000; i++) {
+      int y = i < 100_000 ? i * 1000 + i % 1000 : random.nextInt(100_000_000);
+      long x = ShortestDecimal.ascii8(y);
+      for (int j = 0; j < 8; j++) {
+        out[j] = (byte) (x >>> (8 * j));
+      }
+      assertThat(new String(out, StandardCharsets.ISO_8859_1)).isEqualTo(String.format("%08d", y));
+    }
   }
 
   private static String plain(byte[] out, long f, int e) {
