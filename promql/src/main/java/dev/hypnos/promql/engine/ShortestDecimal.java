@@ -64,7 +64,7 @@ final class ShortestDecimal {
       int r = k <= 0 ? pow10[-k].bitLength() - 1 : -pow10[k].bitLength();
       LOG2_POW10[i] = r;
       BigInteger g = g(k, r, pow10);
-      if (g.bitLength() > 126 || g.bitLength() < 126) {
+      if (g.bitLength() != 126) {
         throw new IllegalStateException("decimal scale table for k=" + k + ": g has " + g.bitLength() + " bits, not 126");
       }
       G_HIGH[i] = g.shiftRight(63).longValueExact();
