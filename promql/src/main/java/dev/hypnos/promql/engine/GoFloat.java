@@ -113,8 +113,9 @@ public final class GoFloat {
   /**
    * Writes {@link #formatF}{@code (v)} as ASCII bytes at {@code dst[off]} and returns the offset
    * after them. The caller leaves room: {@value #MAX_F_BYTES_BELOW_1E21} bytes when {@code 1e-6 <=
-   * |v| < 1e21}, {@value #MAX_F_BYTES} for any value. Normal non-integer values take the same
-   * digits as {@link #appendF} without building strings ({@link ShortestDecimal}).
+   * |v| < 1e21}, {@value #MAX_F_BYTES} for any value; bytes of that room after the returned offset
+   * may be overwritten. Normal non-integer values take the same digits as {@link #appendF} without
+   * building strings ({@link ShortestDecimal}).
    */
   public static int writeF(byte[] dst, int off, double v) {
     double a = Math.abs(v);
