@@ -98,6 +98,44 @@ public final class GoFloat {
     }
   }
 
+  /**
+   * The most bytes {@link #writeF} writes for any double: {@code -0.}, 307 zeros and 17 digits for
+   * values just above {@code -Double.MIN_NORMAL}.
+   */
+  public static final int MAX_F_BYTES = 327;
+
+  /**
+   * The most bytes {@link #writeF} writes for {@code 1e-6 <= |v| < 1e21} (where Prometheus's API
+   * uses this form), and for NaN, ±Inf and ±0: {@code -0.00000} and 17 digits.
+   */
+  public static final int MAX_F_BYTES_BELOW_1E21 = 25;
+
+  /**
+   * Writes {@link #formatF}{@code (v)} as ASCII bytes at {@code dst[off]} and returns the offset
+   * after them. The caller leaves room: {@value #MAX_F_BYTES_BELOW_1E21} bytes when {@code 1e-6 <=
+   * |v| < 1e21}, {@value #MAX_F_BYTES} for any value; bytes of that room after the returned offset
+   * may be overwritten. Normal non-integer values take the same digits as {@link #appendF} without
+   * building strings ({@link ShortestDecimal}).
+   */
+  public static int writeF(byte[] dst, int off, double v) {
+    double a = Math.abs(v);
+    if (!(a >= Double.MIN_NORMAL) || Double.isInfinite(v)) {
+      // NaN, ±Inf, ±0 and subnormals
+      String s = formatF(v);
+      for (int i = 0; i < s.length(); i++) {
+        dst[off++] = (byte) s.charAt(i);
+      }
+      return off;
+    }
+    if (a < 0x1p53 && v == Math.rint(v)) {
+      if (v < 0) {
+        dst[off++] = '-';
+      }
+      return ShortestDecimal.writePlain(dst, off, (long) a, 0);
+    }
+    return ShortestDecimal.writeF(dst, off, v);
+  }
+
   /** Go {@code strconv.FormatFloat(v, 'f', -1, 64)}, with Prometheus's NaN and ±Inf spellings. */
   public static String formatF(double v) {
     if (Double.isNaN(v)) {

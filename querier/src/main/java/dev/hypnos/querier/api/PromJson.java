@@ -385,6 +385,14 @@ public final class PromJson {
       if (fewDecimals(v, 1e3, 1e12, 3) || fewDecimals(v, 1e6, 1e9, 6)) {
         return;
       }
+      double a = Math.abs(v);
+      if (a >= 1e-6 && a < 1e21) {
+        // Go's 'f' form: shortest digits written as bytes, no strings
+        ensure(GoFloat.MAX_F_BYTES_BELOW_1E21);
+        len = GoFloat.writeF(buf, len, v);
+        return;
+      }
+      // 'e' form (and -0, NaN, ±Inf)
       num.setLength(0);
       appendSampleValue(num, v, scratch);
       int n = num.length();

@@ -123,4 +123,32 @@ class PromJsonTest {
     expected.append("]}");
     assertThat(json(new Vector(samples))).isEqualTo(expected.toString());
   }
+
+  @Test
+  void computedValuesWithFullPrecisionAreWrittenAsGoSpellsThem() throws IOException {
+    // Rates, ratios and averages: 15-17 significant digits, which no short-decimal path takes.
+    SplittableRandom random = new SplittableRandom(13);
+    List<RangeSeries> series = new ArrayList<>();
+    StringBuilder expected = new StringBuilder("{\"resultType\":\"matrix\",\"result\":[");
+    for (int s = 0; s < 20; s++) {
+      List<FPoint> pts = new ArrayList<>();
+      for (int i = 0; i < 2000; i++) {
+        double v = switch (i % 6) {
+          case 0 -> random.nextDouble(0.001, 10_000);
+          case 1 -> random.nextLong(1, 1_000_000) / 300.0;
+          case 2 -> Math.scalb(1 + random.nextDouble(), random.nextInt(-20, 70));
+          // both ends of the plain form
+          case 3 -> random.nextInt(-1000, 1000) * Math.ulp(1e-6) + 1e-6;
+          case 4 -> Math.nextDown(1e21) - random.nextInt(0, 1000) * Math.ulp(1e21);
+          default -> -random.nextDouble(1e-6, 1e-3);
+        };
+        pts.add(new FPoint(1_700_000_000_000L + i * 15_000L, random.nextBoolean() ? v : -v));
+      }
+      series.add(new RangeSeries(Labels.of("i", Integer.toString(s)), pts, List.of()));
+      expected.append(s > 0 ? "," : "").append("{\"metric\":{\"i\":\"").append(s).append("\"},\"values\":")
+          .append(expectedPoints(pts)).append('}');
+    }
+    expected.append("]}");
+    assertThat(json(new Matrix(series))).isEqualTo(expected.toString());
+  }
 }
