@@ -285,7 +285,12 @@ public final class BucketStore implements StoreApi, Closeable {
     }
     LazyIndexHeader header = LazyIndexHeader.forBlock(bucket, id, dataDir, clock, options.indexHeaderIdleTimeout());
     Path local = dataDir.resolve(id.toString());
-    BucketBlock b = new BucketBlock(bucket, meta, header, cache, partitioner, () -> IoUtil.deleteTree(local));
+    // Once freed, the block's files are not read again: the bucket may close what it holds open
+    // for them (a FILESYSTEM bucket's channels would otherwise keep a deleted block's disk space).
+    BucketBlock b = new BucketBlock(bucket, meta, header, cache, partitioner, () -> {
+      bucket.forgetOpen(id.toString());
+      IoUtil.deleteTree(local);
+    });
     if (blocks.putIfAbsent(id, b) != null) {
       // Another thread added it meanwhile; drop ours without deleting the shared files.
       header.close();

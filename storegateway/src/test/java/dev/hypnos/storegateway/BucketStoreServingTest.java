@@ -139,6 +139,41 @@ class BucketStoreServingTest {
     }
   }
 
+  /** Files of this process open under {@code dir}, from /proc/self/fd. */
+  static long openFilesUnder(Path dir) throws IOException {
+    Path real = dir.toRealPath();
+    long n = 0;
+    try (var fds = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
+      for (Path fd : (Iterable<Path>) fds::iterator) {
+        try {
+          if (java.nio.file.Files.readSymbolicLink(fd).startsWith(real)) {
+            n++;
+          }
+        } catch (IOException e) {
+          // closed meanwhile (e.g. the listing's own descriptor)
+        }
+      }
+    }
+    return n;
+  }
+
+  @Test
+  void aRemovedBlockLeavesNoFileOfItsOpen() throws IOException {
+    try (FilesystemBucket own = new FilesystemBucket(fx.bucketDir);
+        BucketStore s = new BucketStore(own, data.resolve("removed"), new IndexCache(8 << 20),
+            new Partitioner(Partitioner.DEFAULT_MAX_GAP), InstantSource.fixed(Instant.EPOCH),
+            BucketStore.Options.DEFAULTS, BucketStore.Serving.DEFAULTS)) {
+      assertThat(s.setBlocks(fx.metas)).isEmpty();
+      assertThat(series(call(s, SeriesRequest.builder(Long.MIN_VALUE, Long.MAX_VALUE, ALL).build()))).isNotEmpty();
+      BlockMeta first = fx.metas.get(0);
+      Path blockDir = fx.bucketDir.resolve(first.ulid().toString());
+      assertThat(openFilesUnder(blockDir)).as("the bucket keeps the block's files open between calls").isPositive();
+      s.removeBlock(first.ulid());
+      assertThat(openFilesUnder(blockDir)).isZero();
+      assertThat(series(call(s, SeriesRequest.builder(Long.MIN_VALUE, Long.MAX_VALUE, ALL).build()))).isNotEmpty();
+    }
+  }
+
   @Test
   void infoOfAnEmptyShardedStoreStaysEmpty() throws IOException {
     try (BucketStore empty = new BucketStore(bucket, data.resolve("empty"), IndexCache.disabled(),

@@ -47,6 +47,13 @@ public interface Bucket extends Closeable {
     return false;
   }
 
+  /**
+   * Lets go of whatever this bucket keeps open for the objects under directory {@code dir} (a
+   * FILESYSTEM bucket's cached file channels), because the caller will not read them any more, e.g.
+   * a block another process deleted. Nothing in the bucket changes; a later read opens afresh.
+   */
+  default void forgetOpen(String dir) {}
+
   /** Streams the whole object. The caller closes the stream. */
   InputStream get(String key) throws IOException;
 

@@ -412,6 +412,12 @@ public final class FilesystemBucket implements Bucket {
     return entry != null ? entry : openCached(stale.key, stale.path);
   }
 
+  /** Closes the cached channels of the block files under {@code dir} (readers still open keep theirs until they close). */
+  @Override
+  public void forgetOpen(String dir) {
+    invalidate(dir.endsWith("/") ? dir.substring(0, dir.length() - 1) : dir);
+  }
+
   /**
    * Evicts the channel of {@code key} and of every key below it (as below a directory), and makes
    * channels opened before now uncacheable. Called after the file system changed.

@@ -62,6 +62,11 @@ public final class PrefixedBucket implements Bucket {
     return delegate.local();
   }
 
+  @Override
+  public void forgetOpen(String dir) {
+    delegate.forgetOpen(prefix + dir);
+  }
+
   private String full(String key) throws IOException {
     ObjectKeys.requireObjectKey(name(), key);
     return prefix + key;

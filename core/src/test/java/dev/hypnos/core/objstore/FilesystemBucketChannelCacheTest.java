@@ -242,6 +242,24 @@ class FilesystemBucketChannelCacheTest {
   }
 
   @Test
+  void forgettingABlockClosesItsChannelsAndChangesNothingElse() throws IOException {
+    put(bucket, INDEX, new byte[10]);
+    put(bucket, CHUNKS, new byte[10]);
+    put(bucket, ULID2 + "/index", new byte[10]);
+    for (String key : List.of(INDEX, CHUNKS, ULID2 + "/index")) {
+      read(bucket, key, 0, 10);
+    }
+    assertThat(bucket.openChannelCount()).isEqualTo(3);
+    bucket.forgetOpen(ULID);
+    assertThat(bucket.cachedKeys()).containsExactly(ULID2 + "/index");
+    assertThat(bucket.openChannelCount()).isEqualTo(1);
+    assertThat(bucket.exists(INDEX)).isTrue();
+    assertThat(read(bucket, INDEX, 0, 10)).hasSize(10);
+    bucket.forgetOpen(ULID2 + "/");
+    assertThat(bucket.cachedKeys()).containsExactly(INDEX);
+  }
+
+  @Test
   void mutableKeysRewrittenOnDiskAreReadFresh() throws IOException {
     String meta = ULID + "/meta.json";
     String mark = ULID + "/deletion-mark.json";
@@ -438,6 +456,10 @@ class FilesystemBucketChannelCacheTest {
     Bucket prefixed = new PrefixedBucket(bucket, "tenant/a");
     byte[] file = random(3000, 8);
     prefixed.upload(INDEX, new ByteArrayInputStream(file), file.length);
+    assertThat(read(prefixed, INDEX, 5, 50)).isEqualTo(expected(file, 5, 50));
+    assertThat(bucket.cachedKeys()).containsExactly("tenant/a/" + INDEX);
+    prefixed.forgetOpen(ULID);
+    assertThat(bucket.cachedKeys()).isEmpty();
     assertThat(read(prefixed, INDEX, 5, 50)).isEqualTo(expected(file, 5, 50));
     assertThat(bucket.cachedKeys()).containsExactly("tenant/a/" + INDEX);
     prefixed.delete(INDEX);
