@@ -46,7 +46,8 @@ final class BlockSeriesStream implements SeriesStream {
   private int[] seriesEnd = new int[16];
   private List<Item> ready = new ArrayList<>();
   private int readyPos;
-  private final long[] refs;
+  // Postings of the current batch; grows up to batchSize (a small query never needs a large array).
+  private long[] refs = new long[16];
   private boolean postingsDone;
   // Symbol references of the current group root's own labels (see Item#extendsRoot).
   private int[] root = new int[0];
@@ -81,7 +82,6 @@ final class BlockSeriesStream implements SeriesStream {
     this.batchSize = batchSize;
     this.limits = limits;
     this.transform = transform;
-    this.refs = new long[batchSize];
   }
 
   BucketBlock block() {
@@ -127,6 +127,9 @@ final class BlockSeriesStream implements SeriesStream {
     }
     int n = 0;
     while (n < batchSize && postings.next()) {
+      if (n == refs.length) {
+        refs = Arrays.copyOf(refs, Math.min(batchSize, 2 * n));
+      }
       refs[n++] = postings.at();
     }
     if (n < batchSize) {
