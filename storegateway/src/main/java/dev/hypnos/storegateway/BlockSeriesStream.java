@@ -62,6 +62,18 @@ final class BlockSeriesStream implements SeriesStream {
   // What is known of each chunk's on-disk size (see BucketBlock#chunks with sizes).
   private int[] cSize = new int[16];
 
+  /** Told once how many postings the first batch holds, before its series and chunks are read. */
+  @FunctionalInterface
+  interface FirstPostingsListener {
+    /**
+     * @param postings postings in the first batch
+     * @param all whether they are all of the block's matching postings
+     */
+    void counted(int postings, boolean all);
+  }
+
+  private @Nullable FirstPostingsListener firstPostings;
+
   /** Resolves the block's postings on first use (in the thread that reads the first batch). */
   @FunctionalInterface
   interface PostingsSource {
@@ -86,6 +98,11 @@ final class BlockSeriesStream implements SeriesStream {
 
   BucketBlock block() {
     return block;
+  }
+
+  /** Calls {@code listener} (on the reading thread) once the first batch's postings are known. */
+  void onFirstPostings(FirstPostingsListener listener) {
+    this.firstPostings = listener;
   }
 
   @Override
@@ -134,6 +151,11 @@ final class BlockSeriesStream implements SeriesStream {
     }
     if (n < batchSize) {
       postingsDone = true;
+    }
+    FirstPostingsListener l = firstPostings;
+    if (l != null) {
+      firstPostings = null;
+      l.counted(n, postingsDone);
     }
     if (n == 0) {
       return;

@@ -430,6 +430,7 @@ public final class BucketStore implements StoreApi, Closeable {
     Set<String> drop = Set.copyOf(req.withoutReplicaLabels());
     List<SeriesStream> streams = new ArrayList<>();
     List<PrefetchingStream> readers = new ArrayList<>();
+    List<BlockSeriesStream> blockStreams = new ArrayList<>();
     int batch = Math.max(4, Math.min(options.seriesBatchSize(), options.seriesInFlight() / Math.max(1, 2 * chosen.size())));
     try {
       for (BucketBlock b : chosen) {
@@ -454,6 +455,7 @@ public final class BucketStore implements StoreApi, Closeable {
           s = preserving ? SortingStreams.prefixGroups(s) : SortingStreams.fully(s);
         }
         readers.add(reader);
+        blockStreams.add(blockStream);
         streams.add(s);
         // only blocks that are really read go into the response hints (a corrupt one is skipped above)
         resp.queried(b.id());
@@ -461,13 +463,14 @@ public final class BucketStore implements StoreApi, Closeable {
       // The first block's first batch is read by this thread when the merge asks for it. From an
       // object store the other blocks start now on their own threads, so that their requests
       // overlap. From a local bucket a thread hand-off per block costs more than reading a few
-      // series: the others start only once the first block proves large (more than one batch, or
-      // more than SMALL_BLOCK_SERIES series); otherwise the merge reads them on this thread too.
-      // Later batches are read ahead either way (PrefetchingStream).
+      // series: the others start as soon as the first block's postings show a large query (more
+      // than one batch, or more than SMALL_BLOCK_SERIES), before its series are read; otherwise
+      // the merge reads them on this thread too. Later batches are read ahead either way
+      // (PrefetchingStream).
       if (readers.size() > 1) {
         if (bucket.local()) {
-          readers.getFirst().onFirstBatchReadInline((series, finished) -> {
-            if (!finished || series > SMALL_BLOCK_SERIES) {
+          blockStreams.getFirst().onFirstPostings((postings, all) -> {
+            if (!all || postings > SMALL_BLOCK_SERIES) {
               startAllButFirst(readers);
             }
           });

@@ -13,8 +13,7 @@ import org.jspecify.annotations.Nullable;
  * request fetch from the bucket in parallel and a batch's range requests overlap with the sending
  * of the previous one. Memory: at most two batches per block. A stream nobody {@link #start}ed
  * reads its first batch on the consumer's thread when asked (a request's first block: no thread
- * hand-off before the first series of a small query), and then tells its {@link FirstBatchListener}
- * what that batch was.
+ * hand-off before the first series of a small query).
  *
  * <p>Concurrency: used by one thread; batches are read by one task at a time. {@link #close} waits
  * for a running read (at most one batch) so the block can be released safely afterwards.
@@ -26,26 +25,10 @@ final class PrefetchingStream implements SeriesStream {
   private int readyPos;
   private @Nullable Future<List<Item>> pending;
   private boolean done;
-  private @Nullable FirstBatchListener firstBatchListener;
-
-  /** Told once about the first batch when it was read on the consumer's thread. */
-  @FunctionalInterface
-  interface FirstBatchListener {
-    /**
-     * @param series the series in the batch
-     * @param finished whether the block has no more batches
-     */
-    void read(int series, boolean finished);
-  }
 
   PrefetchingStream(BlockSeriesStream inner, ExecutorService executor) {
     this.inner = inner;
     this.executor = executor;
-  }
-
-  /** Calls {@code listener} after a first batch read on the consumer's thread (not after a started one). */
-  void onFirstBatchReadInline(FirstBatchListener listener) {
-    this.firstBatchListener = listener;
   }
 
   /** Starts reading the first batch. */
@@ -70,11 +53,6 @@ final class PrefetchingStream implements SeriesStream {
         } catch (IOException | RuntimeException | Error e) {
           done = true;
           throw e;
-        }
-        FirstBatchListener l = firstBatchListener;
-        if (l != null) {
-          firstBatchListener = null;
-          l.read(batch.size(), inner.finished());
         }
       } else {
         batch = await();
