@@ -229,9 +229,18 @@ public final class PrometheusApi implements AutoCloseable {
     return out;
   }
 
+  /** Request attribute holding {@link #isForm}'s answer, worked out once per request. */
+  private static final String FORM_ATTRIBUTE = "hypnos.form";
+
   private static boolean isForm(Context ctx) {
+    Boolean known = ctx.attribute(FORM_ATTRIBUTE);
+    if (known != null) {
+      return known;
+    }
     String ct = ctx.contentType();
-    return ct != null && ct.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded");
+    boolean form = ct != null && ct.regionMatches(true, 0, "application/x-www-form-urlencoded", 0, 33);
+    ctx.attribute(FORM_ATTRIBUTE, form);
+    return form;
   }
 
   /** Prometheus's {@code parseTime}: float seconds (rounded to ms) or RFC 3339. */
