@@ -227,8 +227,8 @@ class FilesystemBucketChannelCacheTest {
     assertThat(bucket.openChannelCount()).isEqualTo(1);
   }
 
-  @Test
-  void deletingADirectoryLikeKeyEvictsWhatLiesBelowIt() throws IOException {
+  /** Uploads and reads the index and a chunks file of ULID and the index of ULID2: three cached channels. */
+  private void cacheTwoBlocks() throws IOException {
     put(bucket, INDEX, new byte[10]);
     put(bucket, CHUNKS, new byte[10]);
     put(bucket, ULID2 + "/index", new byte[10]);
@@ -236,6 +236,11 @@ class FilesystemBucketChannelCacheTest {
       read(bucket, key, 0, 10);
     }
     assertThat(bucket.openChannelCount()).isEqualTo(3);
+  }
+
+  @Test
+  void deletingADirectoryLikeKeyEvictsWhatLiesBelowIt() throws IOException {
+    cacheTwoBlocks();
     assertThatThrownBy(() -> bucket.delete(ULID)).isInstanceOf(ObjectNotFoundException.class);
     assertThat(bucket.cachedKeys()).containsExactly(ULID2 + "/index");
     assertThat(bucket.openChannelCount()).isEqualTo(1);
@@ -243,13 +248,7 @@ class FilesystemBucketChannelCacheTest {
 
   @Test
   void forgettingABlockClosesItsChannelsAndChangesNothingElse() throws IOException {
-    put(bucket, INDEX, new byte[10]);
-    put(bucket, CHUNKS, new byte[10]);
-    put(bucket, ULID2 + "/index", new byte[10]);
-    for (String key : List.of(INDEX, CHUNKS, ULID2 + "/index")) {
-      read(bucket, key, 0, 10);
-    }
-    assertThat(bucket.openChannelCount()).isEqualTo(3);
+    cacheTwoBlocks();
     bucket.forgetOpen(ULID);
     assertThat(bucket.cachedKeys()).containsExactly(ULID2 + "/index");
     assertThat(bucket.openChannelCount()).isEqualTo(1);
