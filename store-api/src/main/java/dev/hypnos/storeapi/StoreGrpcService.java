@@ -139,11 +139,11 @@ public final class StoreGrpcService extends StoreGrpc.StoreImplBase {
     try {
       store.series(req, trial);
       trial.flush();
-    } catch (TrialExceeded e) {
-      running.decrementAndGet();
-      return false;
     } catch (Throwable t) {
       running.decrementAndGet();
+      if (pastTrialBudget(t)) {
+        return false;
+      }
       observer.onError(GrpcStatuses.toStatus(t).asRuntimeException());
       if (t instanceof Error err) {
         throw err;
@@ -156,6 +156,16 @@ public final class StoreGrpcService extends StoreGrpc.StoreImplBase {
     }
     observer.onCompleted();
     return true;
+  }
+
+  /** Whether {@code t} is, or was caused by, the trial sink stopping the call (a store may wrap it). */
+  private static boolean pastTrialBudget(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c == TrialExceeded.INSTANCE) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Thrown by a trial sink whose call went past the budget; carries no stack trace. */
@@ -225,8 +235,8 @@ public final class StoreGrpcService extends StoreGrpc.StoreImplBase {
     private final int batchSize;
     // Trial mode (observer null): frames are held here within the budget instead of being sent.
     private final @Nullable List<dev.hypnos.proto.thanos.store.SeriesResponse> held;
-    private long trialStart;
-    private long trialNanos;
+    private final long trialStart;
+    private final long trialNanos;
     private int trialSeries;
     private long trialBytes;
     private final ReentrantLock lock = new ReentrantLock();
@@ -238,6 +248,8 @@ public final class StoreGrpcService extends StoreGrpc.StoreImplBase {
       this.observer = observer;
       this.batchSize = batchSize;
       this.held = null;
+      this.trialStart = 0;
+      this.trialNanos = 0;
     }
 
     private FramingSink(int batchSize, long trialNanos) {
