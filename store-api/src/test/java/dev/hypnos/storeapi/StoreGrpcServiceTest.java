@@ -285,6 +285,24 @@ class StoreGrpcServiceTest {
   }
 
   @Test
+  void aStoreWrappingTheTrialStopStillRunsAgain() throws Exception {
+    AtomicLong runs = new AtomicLong();
+    ScriptedStore store = new ScriptedStore((req, sink) -> {
+      runs.incrementAndGet();
+      for (int i = 0; i <= StoreGrpcService.TRIAL_SERIES; i++) {
+        try {
+          sink.series(series(i));
+        } catch (RuntimeException e) {
+          throw new IOException("send series " + i, e);
+        }
+      }
+    }).local();
+    ManagedChannel ch = serve(store, Transport.NETTY);
+    assertThat(seriesLabels(frames(ch, ANY))).hasSize(StoreGrpcService.TRIAL_SERIES + 1);
+    assertThat(runs.get()).isEqualTo(2);
+  }
+
+  @Test
   void aTriedCallSlowerThanTheTimeBudgetRunsAgainOnACallThread() throws Exception {
     List<String> threads = java.util.Collections.synchronizedList(new ArrayList<>());
     ScriptedStore store = new ScriptedStore((req, sink) -> {
