@@ -3,10 +3,8 @@ package dev.hypnos.storeapi;
 import dev.hypnos.proto.thanos.info.InfoGrpc;
 import dev.hypnos.proto.thanos.info.InfoRequest;
 import dev.hypnos.proto.thanos.info.InfoResponse;
-import io.grpc.Context;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.Objects;
 
 /**
@@ -40,15 +38,8 @@ public final class InfoGrpcService extends InfoGrpc.InfoImplBase {
   public void info(InfoRequest request, StreamObserver<InfoResponse> responseObserver) {
     // Off the callback thread: a store's info may block (a sidecar asks Prometheus), and the
     // server may run callbacks on its transport threads (see GrpcServers#start).
-    Executor executor = VIRTUAL_THREAD_PER_CALL;
-    try {
-      executor.execute(Context.current().wrap(() -> StoreGrpcService.answer(responseObserver,
-          () -> ProtoConverters.toInfoResponse(store.info(), componentType))));
-    } catch (RejectedExecutionException e) {
-      responseObserver.onError(GrpcStatuses.toStatus(
-              StoreApiException.unavailable("start info call: the executor rejected it", e))
-          .asRuntimeException());
-    }
+    StoreGrpcService.offload(VIRTUAL_THREAD_PER_CALL, responseObserver, "info",
+        () -> ProtoConverters.toInfoResponse(store.info(), componentType));
   }
 
   private static final Executor VIRTUAL_THREAD_PER_CALL =

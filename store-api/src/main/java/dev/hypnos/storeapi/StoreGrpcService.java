@@ -195,8 +195,13 @@ public final class StoreGrpcService extends StoreGrpc.StoreImplBase {
 
   /** A unary answer computed on the {@code seriesExecutor}, off the (possibly transport) callback thread. */
   private <T> void offload(StreamObserver<T> observer, String what, Answer<T> answer) {
+    offload(seriesExecutor, observer, what, answer);
+  }
+
+  /** A unary answer computed on {@code executor}; an executor refusing the task answers UNAVAILABLE. */
+  static <T> void offload(Executor executor, StreamObserver<T> observer, String what, Answer<T> answer) {
     try {
-      seriesExecutor.execute(Context.current().wrap(() -> answer(observer, answer)));
+      executor.execute(Context.current().wrap(() -> answer(observer, answer)));
     } catch (RejectedExecutionException e) {
       observer.onError(GrpcStatuses.toStatus(
               StoreApiException.unavailable("start " + what + " call: the executor rejected it", e))

@@ -207,14 +207,17 @@ public final class PromJson {
      * A point that is the {@code index}th of its series: a range query's series share their step
      * timestamps, so the one written at the same index of the series before is copied.
      */
+    /** Point indexes whose formatted timestamps are kept (11,000 points at most per Prometheus query; longer ones reformat). */
+    private static final int CACHED_STEPS = 4096;
+
     void point(int index, long t, double v) {
       ensure(64);
       buf[len++] = '[';
-      if (index < 0 || index >= 4096) {
+      if (index < 0 || index >= CACHED_STEPS) {
         timestamp(t);
       } else {
         if (index >= cachedT.length) {
-          int n = Math.min(4096, Math.max(index + 1, cachedT.length * 2));
+          int n = Math.min(CACHED_STEPS, Math.max(index + 1, cachedT.length * 2));
           long[] nt = java.util.Arrays.copyOf(cachedT, n);
           java.util.Arrays.fill(nt, cachedT.length, n, Long.MIN_VALUE);
           cachedT = nt;
