@@ -236,31 +236,13 @@ public final class CompactCommand implements Callable<Integer> {
         Bucket bucket = wrapBucket(objstore.file != null
             ? Buckets.open(objstore.file)
             : Buckets.open(String.valueOf(objstore.content), "--objstore.config"))) {
-      List<Runnable> restore = waitMode ? handleSignals(lc) : List.of();
+      List<Runnable> restore = waitMode ? lc.handleStopSignals() : List.of();
       try {
         return loop(options, metrics, stop, lc, bucket, interval, out);
       } finally {
         restore.forEach(Runnable::run);
       }
     }
-  }
-
-  /**
-   * Makes SIGTERM and SIGINT request a stop instead of exiting the JVM; returns what puts the
-   * previous handlers back.
-   */
-  private static List<Runnable> handleSignals(Lifecycle lc) {
-    List<Runnable> restore = new ArrayList<>();
-    for (String name : new String[] {"TERM", "INT"}) {
-      try {
-        sun.misc.Signal sig = new sun.misc.Signal(name);
-        sun.misc.SignalHandler previous = sun.misc.Signal.handle(sig, s -> lc.requestStop("received SIG" + s.getName()));
-        restore.add(() -> sun.misc.Signal.handle(sig, previous));
-      } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
-        LOG.log(System.Logger.Level.DEBUG, "signal SIG" + name + " cannot be handled here: " + e);
-      }
-    }
-    return restore;
   }
 
   private int loop(Compactor.Options options, CompactorMetrics metrics, BooleanSupplier stop, Lifecycle lc,

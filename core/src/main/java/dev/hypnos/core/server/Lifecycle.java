@@ -67,19 +67,31 @@ public final class Lifecycle implements AutoCloseable {
    * a program handle signals, only the hook is installed; the exit code is then the JVM's own.
    */
   public synchronized void handleSignals() {
-    // sun.misc.Signal (module jdk.unsupported) is the only JDK way to handle SIGTERM without the
-    // JVM starting its own exit: with a shutdown hook alone the exit code would be 143, not 0.
-    for (String name : new String[] {"TERM", "INT"}) {
-      try {
-        sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> requestStop("received SIG" + sig.getName()));
-      } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
-        LOG.log(System.Logger.Level.DEBUG, "signal SIG{0} cannot be handled here: {1}", name, e.toString());
-      }
-    }
+    handleStopSignals();
     if (!hookInstalled) {
       Runtime.getRuntime().addShutdownHook(hook);
       hookInstalled = true;
     }
+  }
+
+  /**
+   * Makes SIGTERM and SIGINT request a stop, without a shutdown hook; returns what puts the
+   * previous handlers back (nothing for a signal the JVM does not let a program handle).
+   */
+  public List<Runnable> handleStopSignals() {
+    // sun.misc.Signal (module jdk.unsupported) is the only JDK way to handle SIGTERM without the
+    // JVM starting its own exit: with a shutdown hook alone the exit code would be 143, not 0.
+    List<Runnable> restore = new ArrayList<>(2);
+    for (String name : new String[] {"TERM", "INT"}) {
+      try {
+        sun.misc.Signal sig = new sun.misc.Signal(name);
+        sun.misc.SignalHandler previous = sun.misc.Signal.handle(sig, s -> requestStop("received SIG" + s.getName()));
+        restore.add(() -> sun.misc.Signal.handle(sig, previous));
+      } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
+        LOG.log(System.Logger.Level.DEBUG, "signal SIG{0} cannot be handled here: {1}", name, e.toString());
+      }
+    }
+    return restore;
   }
 
   /** Wakes {@link #awaitStopRequest()}; {@code reason} is logged. Idempotent. */
