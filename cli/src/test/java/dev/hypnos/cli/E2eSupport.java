@@ -45,9 +45,7 @@ final class E2eSupport {
   }
 
   static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
+    return dev.hypnos.testing.PrometheusServer.freePort();
   }
 
   /**

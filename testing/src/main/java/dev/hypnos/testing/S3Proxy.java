@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -62,7 +61,7 @@ public final class S3Proxy implements AutoCloseable {
     Path workDir = Files.createTempDirectory("hypnos-s3proxy-");
     Path baseDir = Files.createDirectory(workDir.resolve("data"));
     Path logFile = workDir.resolve("s3proxy.log");
-    int port = freePort();
+    int port = PrometheusServer.freePort();
     Properties properties = new Properties();
     properties.setProperty("s3proxy.endpoint", "http://127.0.0.1:" + port);
     properties.setProperty("s3proxy.authorization", "aws-v2-or-v4");
@@ -153,12 +152,6 @@ public final class S3Proxy implements AutoCloseable {
         .command()
         .filter(c -> Files.isExecutable(Path.of(c)))
         .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
   }
 
   private void awaitReady() throws IOException {
