@@ -1,5 +1,6 @@
 package dev.hypnos.core.objstore;
 
+import dev.hypnos.core.block.BlockId;
 import dev.hypnos.core.labels.Labels;
 import java.io.IOException;
 import java.io.InputStream;
@@ -69,7 +70,6 @@ public final class FilesystemBucket implements Bucket {
   private static final int COPY_BUFFER = 64 * 1024;
   /** Open channels of immutable block files kept at most by default. */
   public static final int DEFAULT_MAX_OPEN_CHANNELS = 256;
-  private static final int ULID_LENGTH = 26;
 
   private final Path root;
   private final String name;
@@ -198,20 +198,7 @@ public final class FilesystemBucket implements Bucket {
 
   /** Opens the file for one read, as every read of a mutable object does. */
   private InputStream openUncached(String key, long offset, long length) throws IOException {
-    Path path = objectPath(key);
-    FileChannel channel;
-    try {
-      if (Files.isDirectory(path)) {
-        throw new ObjectNotFoundException(name, key);
-      }
-      channel = FileChannel.open(path, StandardOpenOption.READ);
-    } catch (NoSuchFileException | NotDirectoryException e) {
-      throw new ObjectNotFoundException(name, key);
-    } catch (ObjectNotFoundException e) {
-      throw e;
-    } catch (IOException e) {
-      throw new IOException("open object " + key + " in bucket " + name + ": " + e, e);
-    }
+    FileChannel channel = openChannel(key, objectPath(key));
     try {
       long size = channel.size();
       if (offset >= size || length == 0) {
@@ -252,7 +239,7 @@ public final class FilesystemBucket implements Bucket {
       }
       ulidEnd = slash - "/chunks".length();
     }
-    int ulidStart = ulidEnd - ULID_LENGTH;
+    int ulidStart = ulidEnd - BlockId.LENGTH;
     if (ulidStart < 0 || (ulidStart > 0 && key.charAt(ulidStart - 1) != '/')) {
       return false;
     }
@@ -264,7 +251,7 @@ public final class FilesystemBucket implements Bucket {
     return true;
   }
 
-  /** A digit or upper-case letter of Crockford's base32 (no I, L, O, U). */
+  /** A digit or upper-case letter of Crockford's base32 (no I, L, O, U), as block directories are written. */
   private static boolean crockford(char c) {
     return (c >= '0' && c <= '9')
         || (c >= 'A' && c <= 'Z' && c != 'I' && c != 'L' && c != 'O' && c != 'U');
