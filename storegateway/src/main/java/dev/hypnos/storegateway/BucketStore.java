@@ -169,8 +169,8 @@ public final class BucketStore implements StoreApi, Closeable {
   }
 
   /**
-   * Series of a local bucket's first block up to which the request's other blocks are read on the
-   * calling thread (see {@link #series}).
+   * Postings of a local bucket's first block (all in its first batch) up to which the request's
+   * other blocks are read on the calling thread too (see {@link #series}).
    */
   static final int SMALL_BLOCK_SERIES = 64;
 

@@ -203,13 +203,13 @@ public final class PromJson {
       point(-1, t, v);
     }
 
+    /** Point indexes whose formatted timestamps are kept (a query has at most 11,000; later ones are formatted each time). */
+    private static final int CACHED_STEPS = 4096;
+
     /**
      * A point that is the {@code index}th of its series: a range query's series share their step
      * timestamps, so the one written at the same index of the series before is copied.
      */
-    /** Point indexes whose formatted timestamps are kept (11,000 points at most per Prometheus query; longer ones reformat). */
-    private static final int CACHED_STEPS = 4096;
-
     void point(int index, long t, double v) {
       ensure(64);
       buf[len++] = '[';
