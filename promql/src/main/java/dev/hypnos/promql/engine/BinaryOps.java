@@ -47,8 +47,8 @@ final class BinaryOps {
     return Math.pow(x, y);
   }
 
-  /** Result value and whether to keep the element (comparisons filter). */
-  private static boolean compare(BinaryOp op, double l, double r) {
+  /** Whether comparison {@code op} holds between {@code l} and {@code r}. */
+  static boolean compare(BinaryOp op, double l, double r) {
     return switch (op) {
       case EQLC -> l == r;
       case NEQ -> l != r;

@@ -717,18 +717,6 @@ final class ColumnarRange {
 
   // ---------------------------------------------------------------- binary operators
 
-  private static boolean compare(BinaryOp op, double l, double r) {
-    return switch (op) {
-      case EQLC -> l == r;
-      case NEQ -> l != r;
-      case GTR -> l > r;
-      case LSS -> l < r;
-      case GTE -> l >= r;
-      case LTE -> l <= r;
-      default -> throw new IllegalStateException("not a comparison: " + op);
-    };
-  }
-
   private Block binary(BinaryExpr b) {
     BinaryOp op = b.op();
     if (op.isSetOperator() || !(op.isComparison() || BinaryOps.changesMetricSchema(op))) {
@@ -760,7 +748,7 @@ final class ColumnarRange {
           double value;
           boolean keep;
           if (op.isComparison()) {
-            keep = compare(op, l, r);
+            keep = BinaryOps.compare(op, l, r);
             value = f;
           } else {
             value = BinaryOps.scalar(op, l, r);
@@ -842,7 +830,7 @@ final class ColumnarRange {
         double value;
         boolean keep;
         if (comparison) {
-          keep = compare(op, fl, fr);
+          keep = BinaryOps.compare(op, fl, fr);
           value = fl;
         } else {
           value = BinaryOps.scalar(op, fl, fr);
