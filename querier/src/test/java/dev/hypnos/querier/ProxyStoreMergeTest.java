@@ -27,12 +27,19 @@ import org.junit.jupiter.api.Test;
 /** The fan-out's k-way merge on random store contents, against a merge built by sorting. */
 class ProxyStoreMergeTest {
   /** A store that streams a fixed list as it is. */
-  record ListStore(List<StoreSeries> series) implements StoreApi {
+  /** A store that sends the same responses to every Series call. */
+  record ListStore(List<SeriesResponse> responses) implements StoreApi {
+    static ListStore ofSeries(List<StoreSeries> series) {
+      List<SeriesResponse> out = new ArrayList<>(series.size());
+      for (StoreSeries s : series) {
+        out.add(new SeriesResponse.SeriesItem(s));
+      }
+      return new ListStore(out);
+    }
+
     @Override
     public void series(SeriesRequest request, SeriesSink sink) {
-      for (StoreSeries s : series) {
-        sink.send(new SeriesResponse.SeriesItem(s));
-      }
+      responses.forEach(sink::send);
     }
 
     @Override
@@ -94,7 +101,7 @@ class ProxyStoreMergeTest {
         for (StoreSeries ss : list) {
           want.computeIfAbsent(ss.labels(), k -> new ArrayList<>()).add(ss);
         }
-        ListStore st = new ListStore(list);
+        ListStore st = ListStore.ofSeries(list);
         members.add(new ProxyStore.Member("store-" + s, st, st.info()));
       }
       List<String> expected = new ArrayList<>();
@@ -144,27 +151,7 @@ class ProxyStoreMergeTest {
         responses.add(new SeriesResponse.SeriesItem(series.get(i)));
       }
       sent.addAll(responses);
-      StoreApi st = new StoreApi() {
-        @Override
-        public void series(SeriesRequest request, SeriesSink sink) {
-          responses.forEach(sink::send);
-        }
-
-        @Override
-        public LabelNamesResponse labelNames(LabelNamesRequest request) {
-          return new LabelNamesResponse(List.of(), List.of(), null);
-        }
-
-        @Override
-        public LabelValuesResponse labelValues(LabelValuesRequest request) {
-          return new LabelValuesResponse(List.of(), List.of(), null);
-        }
-
-        @Override
-        public StoreInfo info() {
-          return new StoreInfo(List.of(), Long.MIN_VALUE, Long.MAX_VALUE, false, true, List.of());
-        }
-      };
+      StoreApi st = new ListStore(responses);
       members.add(new ProxyStore.Member("store-" + s, st, st.info()));
     }
     List<Labels> got = new ArrayList<>();
